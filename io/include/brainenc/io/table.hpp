@@ -1,0 +1,37 @@
+// Numeric tables: TSV / CSV (with a header row), AFNI .1D and whitespace .txt (no header,
+// '#' comments), and 2D .npy. Missing values ("n/a", "NaN", empty) read as NaN.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <string>
+#include <vector>
+
+namespace brainenc::io {
+
+struct Table {
+  std::vector<std::string> columns;
+  Eigen::MatrixXd values;  // rows x columns
+
+  // Index of a column by name, -1 when absent.
+  int find(const std::string& name) const;
+  Eigen::VectorXd column(const std::string& name) const;  // DataError when absent
+};
+
+// Reads by extension: .tsv, .csv, .1D, .txt, .npy. Throws DataError naming the file, line and
+// column for ragged rows or unparsable numbers.
+Table read_table(const std::string& path);
+
+// Parses delimited text. delimiter 0 = runs of whitespace. header: -1 auto (a first line that
+// is not all numbers is a header), 0 no, 1 yes.
+Table parse_table(const std::string& text, const std::string& path, char delimiter, int header);
+
+// Formats a double as the shortest string that reads back to the same value ("n/a" for NaN).
+std::string format_number(double v);
+
+// The TSV text of a table: a header row, then one line per row.
+std::string format_tsv(const Table& table);
+// Writes a TSV with a header row, atomically.
+void write_tsv(const std::string& path, const Table& table);
+
+}  // namespace brainenc::io

@@ -1,0 +1,182 @@
+#include "brainenc/io/table.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "brainenc/io/atomic_file.hpp"
+#include "brainenc/io/error.hpp"
+#include "brainenc/io/npy.hpp"
+
+namespace brainenc::io {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string trim(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  const size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+bool is_missing(const std::string& f) {
+  return f.empty() || f == "n/a" || f == "N/A" || f == "NA" || f == "nan" || f == "NaN" || f == "NAN";
+}
+
+bool parse_number(const std::string& f, double& v) {
+  if (is_missing(f)) {
+    v = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  const char* b = f.data();
+  const char* e = f.data() + f.size();
+  if (*b == '+') ++b;
+  auto r = std::from_chars(b, e, v);
+  return r.ec == std::errc() && r.ptr == e;
+}
+
+std::vector<std::string> split(const std::string& line, char delimiter) {
+  std::vector<std::string> out;
+  if (delimiter == 0) {
+    std::istringstream ss(line);
+    std::string tok;
+    while (ss >> tok) out.push_back(tok);
+    return out;
+  }
+  size_t start = 0;
+  for (;;) {
+    const size_t p = line.find(delimiter, start);
+    out.push_back(trim(line.substr(start, p == std::string::npos ? std::string::npos : p - start)));
+    if (p == std::string::npos) break;
+    start = p + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int Table::find(const std::string& name) const {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+Eigen::VectorXd Table::column(const std::string& name) const {
+  const int i = find(name);
+  if (i < 0) throw DataError("table has no column '" + name + "'");
+  return values.col(i);
+}
+
+Table parse_table(const std::string& text, const std::string& path, char delimiter, int header) {
+  std::vector<std::vector<double>> rows;
+  Table t;
+  std::istringstream in(text);
+  std::string line;
+  size_t line_no = 0;
+  bool first = true;
+  std::vector<std::string> comment_names;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (trim(line).empty()) continue;
+    if (delimiter == 0 && trim(line)[0] == '#') {
+      // AFNI / ABIDE .1D files name their columns on a '#' line.
+      if (rows.empty() && comment_names.empty()) {
+        // ABIDE / C-PAC: "#1<TAB>#2 ..." names the columns 1, 2, ...
+        auto names = split(trim(line), 0);
+        for (auto& n : names) n.erase(0, n.find_first_not_of('#'));
+        names.erase(std::remove(names.begin(), names.end(), std::string()), names.end());
+        if (!names.empty()) comment_names = names;
+      }
+      continue;
+    }
+    auto fields = split(line, delimiter);
+    if (first) {
+      first = false;
+      bool numeric = true;
+      double v;
+      for (auto& f : fields) numeric = numeric && !f.empty() && parse_number(f, v);
+      const bool is_header = header == 1 || (header == -1 && !numeric);
+      if (is_header) {
+        t.columns = fields;
+        continue;
+      }
+    }
+    if (!t.columns.empty() && fields.size() != t.columns.size())
+      throw DataError(path, "line " + std::to_string(line_no) + " has " + std::to_string(fields.size()) +
+                                " fields, the header has " + std::to_string(t.columns.size()));
+    if (!rows.empty() && fields.size() != rows.front().size())
+      throw DataError(path, "line " + std::to_string(line_no) + " has " + std::to_string(fields.size()) +
+                                " fields, earlier lines have " + std::to_string(rows.front().size()));
+    std::vector<double> row(fields.size());
+    for (size_t c = 0; c < fields.size(); ++c)
+      if (!parse_number(fields[c], row[c]))
+        throw DataError(path, "line " + std::to_string(line_no) + ", column " +
+                                  (t.columns.empty() ? std::to_string(c + 1) : "'" + t.columns[c] + "'") +
+                                  ": '" + fields[c] + "' is not a number");
+    rows.push_back(std::move(row));
+  }
+  const size_t ncol = !t.columns.empty() ? t.columns.size() : rows.empty() ? 0 : rows.front().size();
+  if (t.columns.empty()) {
+    if (comment_names.size() == ncol) t.columns = comment_names;
+    else
+      for (size_t c = 0; c < ncol; ++c) t.columns.push_back("column" + std::to_string(c + 1));
+  }
+  t.values.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(ncol));
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (size_t c = 0; c < ncol; ++c) t.values(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = rows[r][c];
+  return t;
+}
+
+Table read_table(const std::string& path) {
+  if (ends_with(path, ".npy")) {
+    Table t;
+    t.values = read_npy(path).matrix();
+    for (Eigen::Index c = 0; c < t.values.cols(); ++c) t.columns.push_back("column" + std::to_string(c + 1));
+    return t;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path, "cannot open");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (ends_with(path, ".tsv")) return parse_table(buffer.str(), path, '\t', 1);
+  if (ends_with(path, ".csv")) return parse_table(buffer.str(), path, ',', -1);
+  if (ends_with(path, ".1D") || ends_with(path, ".1d") || ends_with(path, ".txt"))
+    return parse_table(buffer.str(), path, 0, -1);
+  throw DataError(path, "unknown table format (expected .tsv, .csv, .1D, .txt or .npy)");
+}
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "n/a";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string format_tsv(const Table& table) {
+  std::string out;
+  out.reserve(static_cast<size_t>(table.values.size()) * 20 + 256);
+  for (size_t c = 0; c < table.columns.size(); ++c) {
+    if (c) out += '\t';
+    out += table.columns[c];
+  }
+  out += '\n';
+  for (Eigen::Index r = 0; r < table.values.rows(); ++r) {
+    for (Eigen::Index c = 0; c < table.values.cols(); ++c) {
+      if (c) out += '\t';
+      out += format_number(table.values(r, c));
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+void write_tsv(const std::string& path, const Table& table) { write_text_file(path, format_tsv(table)); }
+
+}  // namespace brainenc::io

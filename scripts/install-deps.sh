@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs brainenc's build and test dependencies on Debian 12 (bookworm): every library is a
+# Debian package (see DESIGN in README.md). Safe to run again; installs only what is missing.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libeigen3-dev libboost-program-options-dev nlohmann-json3-dev
+  libnifti2-dev libniftiio-dev libisal-dev zlib1g-dev
+  libinsighttoolkit5-dev libtorch-dev
+  libgtest-dev googletest
+)
+# Test-only: the reference side of a few parity checks runs Debian's python3 stack.
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(python3 python3-numpy python3-scipy python3-nibabel python3-pandas python3-sklearn)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,136 @@
+// End-to-end tests of the brainenc binary: exit codes, messages, outputs on disk.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "brainenc/io/table.hpp"
+#include "brainenc/io/volume.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using brainenc::test::run_brainenc;
+
+namespace {
+
+// Files in a folder, hidden temporaries included.
+std::vector<std::string> listing(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string ref_input(const std::string& name) { return brainenc::test::shared_file("reference/inputs/" + name); }
+
+}  // namespace
+
+TEST(Cli, HelpListsCommandsAndExitsZero) {
+  const auto r = run_brainenc("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("info"), std::string::npos);
+  EXPECT_NE(r.out.find("extract"), std::string::npos);
+  const auto sub = run_brainenc("extract --help");
+  EXPECT_EQ(sub.exit_code, 0);
+  EXPECT_NE(sub.out.find("--strategy"), std::string::npos);
+}
+
+TEST(Cli, UnknownCommandIsUsageError) {
+  const auto r = run_brainenc("frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'frobnicate' is not a command"), std::string::npos) << r.err;
+}
+
+TEST(Cli, InfoReportsTrFixedFromMilliseconds) {
+  const std::string f = brainenc::test::shared_file("data/fmri/header_quirks/example4d.nii.gz");
+  BRAINENC_SKIP_IF_EMPTY(f);
+  const auto r = run_brainenc("info --json '" + f + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"tr_s\":2.0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"shape\":[128,96,24,2]"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InfoOnTruncatedFileExitsOneNamingFile) {
+  const std::string dir = brainenc::test::scratch_dir();
+  brainenc::io::Grid g;
+  g.dims = {4, 4, 4};
+  brainenc::io::write_nifti(dir + "/x.nii", g, 3, std::vector<double>(192, 1.0), brainenc::io::NiftiType::Float32,
+                            2.0);
+  fs::resize_file(dir + "/x.nii", 500);
+  const auto r = run_brainenc("info '" + dir + "/x.nii'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("x.nii: file is truncated"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, ExtractMissingRequiredOptionIsUsageError) {
+  const auto r = run_brainenc("extract --atlas a.nii.gz --out x.tsv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bold"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ExtractMatchesNilearnMean) {
+  const std::string bold = ref_input("tiny_bold_f64.nii.gz");
+  BRAINENC_SKIP_IF_EMPTY(bold);
+  const std::string dir = brainenc::test::scratch_dir();
+  const auto r = run_brainenc("extract -q --bold '" + bold + "' --atlas '" + ref_input("tiny_labels.nii.gz") +
+                              "' --out '" + dir + "/ts.tsv'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto table = brainenc::io::read_table(dir + "/ts.tsv");
+  EXPECT_EQ(table.columns.front(), "3");
+  EXPECT_EQ(table.columns.back(), "40");
+  EXPECT_LE(brainenc::test::max_abs_diff(table.values, brainenc::test::expected_matrix("labels_mean_f64")), 1e-9);
+  EXPECT_TRUE(fs::exists(dir + "/ts.json"));
+  EXPECT_EQ(listing(dir), (std::vector<std::string>{"ts.json", "ts.tsv"}));
+}
+
+TEST(Cli, ExtractRefusesToOverwriteWithoutForce) {
+  const std::string bold = ref_input("tiny_bold_f64.nii.gz");
+  BRAINENC_SKIP_IF_EMPTY(bold);
+  const std::string dir = brainenc::test::scratch_dir();
+  std::ofstream(dir + "/ts.tsv") << "keep me\n";
+  const std::string args = "extract -q --bold '" + bold + "' --atlas '" + ref_input("tiny_labels.nii.gz") +
+                           "' --out '" + dir + "/ts.tsv'";
+  const auto r = run_brainenc(args);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+  std::ifstream in(dir + "/ts.tsv");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "keep me");
+  EXPECT_EQ(run_brainenc(args + " --force").exit_code, 0);
+}
+
+TEST(Cli, ExtractOnTruncatedBoldLeavesNoOutput) {
+  const std::string labels = ref_input("tiny_labels.nii.gz");
+  BRAINENC_SKIP_IF_EMPTY(labels);
+  const std::string dir = brainenc::test::scratch_dir();
+  // A BOLD on the atlas grid with noise (incompressible), then cut in half.
+  const auto atlas = brainenc::io::read_volume(labels);
+  std::vector<double> values(size_t(atlas.grid.voxels()) * 40);
+  uint64_t s = 99;
+  for (auto& x : values) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    x = double(s >> 44);
+  }
+  brainenc::io::write_nifti(dir + "/bold.nii.gz", atlas.grid, 40, values, brainenc::io::NiftiType::Float32, 2.0);
+  fs::resize_file(dir + "/bold.nii.gz", fs::file_size(dir + "/bold.nii.gz") / 2);
+  fs::create_directories(dir + "/out");
+  const auto r = run_brainenc("extract -q --bold '" + dir + "/bold.nii.gz' --atlas '" + labels + "' --out '" + dir +
+                              "/out/ts.tsv'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bold.nii.gz"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+  EXPECT_TRUE(listing(dir + "/out").empty());
+}
+
+TEST(Cli, ExtractAtlasOnAnotherGridNamesTheAtlas) {
+  const std::string other = ref_input("labels_2mm_other_grid.nii.gz");
+  BRAINENC_SKIP_IF_EMPTY(other);
+  const std::string dir = brainenc::test::scratch_dir();
+  const auto r = run_brainenc("extract -q --bold '" + ref_input("tiny_bold_f64.nii.gz") + "' --atlas '" + other +
+                              "' --out '" + dir + "/ts.tsv'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("labels_2mm_other_grid.nii.gz: atlas grid"), std::string::npos) << r.err;
+  EXPECT_TRUE(listing(dir).empty());
+}
