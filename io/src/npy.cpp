@@ -134,7 +134,7 @@ NpyArray read_npy(const std::string& path) {
   return a;
 }
 
-void write_npy(const std::string& path, const std::vector<int64_t>& shape, const double* data) {
+std::string format_npy(const std::vector<int64_t>& shape, const double* data) {
   std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i > 0) dict += ", ";
@@ -142,24 +142,23 @@ void write_npy(const std::string& path, const std::vector<int64_t>& shape, const
   }
   if (shape.size() == 1) dict += ",";  // a 1-tuple, as numpy writes it
   dict += "), }";
-  // Pad so that the data starts on a 64-byte boundary, header ends with '\n'.
-  size_t total = 10 + dict.size() + 1;
+  // Pad so that the data starts on a 64-byte boundary; the header ends with '\n'.
+  const size_t total = 10 + dict.size() + 1;
   dict.append((64 - total % 64) % 64, ' ');
   dict += '\n';
   int64_t n = 1;
   for (auto s : shape) n *= s;
-  AtomicFile file(path);
-  {
-    std::ofstream out(file.temp_path(), std::ios::binary);
-    out.write("\x93NUMPY\x01\x00", 8);
-    const uint16_t len = static_cast<uint16_t>(dict.size());
-    const char lb[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-    out.write(lb, 2);
-    out.write(dict.data(), static_cast<std::streamsize>(dict.size()));
-    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n * sizeof(double)));
-    if (!out) throw RuntimeError(path + ": write failed");
-  }
-  file.commit();
+  std::string out("\x93NUMPY\x01\x00", 8);
+  const uint16_t len = static_cast<uint16_t>(dict.size());
+  out += static_cast<char>(len & 0xff);
+  out += static_cast<char>(len >> 8);
+  out += dict;
+  out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n) * sizeof(double));
+  return out;
+}
+
+void write_npy(const std::string& path, const std::vector<int64_t>& shape, const double* data) {
+  write_text_file(path, format_npy(shape, data));
 }
 
 void write_npy(const std::string& path, const Eigen::MatrixXd& m) {

@@ -1,20 +1,74 @@
-// brainenc extract: BOLD + atlas -> region time series (TSV) + JSON sidecar.
+// brainenc extract: BOLD run(s) + atlas -> cleaned region time series (+ connectomes).
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <iostream>
 
 #include "brainenc/io/atomic_file.hpp"
+#include "brainenc/io/bids.hpp"
 #include "brainenc/io/error.hpp"
+#include "brainenc/io/nifti_header.hpp"
 #include "brainenc/io/table.hpp"
 #include "brainenc/pipeline/command.hpp"
 #include "brainenc/pipeline/extract.hpp"
+#include "brainenc/pipeline/output_names.hpp"
+#include "brainenc/preprocessing/connectivity.hpp"
+#include "extract_options.hpp"
 
 namespace brainenc::pipeline {
+namespace fs = std::filesystem;
+namespace pp = brainenc::preprocessing;
+
 namespace {
 
-std::string label_name(double l) {
-  return io::format_number(l);
+// One run to process and where its outputs go.
+struct Job {
+  std::string bold, mask, confounds, timeseries_out;
+  double tr = 0.0;
+};
+
+// "Schaefer2018_400Parcels_7Networks_order_FSLMNI152_2mm.nii.gz" -> "Schaefer2018400Parcels7NetworksorderFSLMNI1522mm";
+// a BIDS atlas name (atlas-X) wins when present.
+std::string atlas_entity(const std::string& atlas_path) {
+  const std::string name = fs::path(atlas_path).filename().string();
+  if (auto bids = io::parse_bids_name(name); bids && !bids->get("atlas").empty()) {
+    std::string a = bids->get("atlas") + bids->get("desc");
+    return a;
+  }
+  std::string stem = name.substr(0, name.find('.')), out;
+  for (char ch : stem)
+    if (std::isalnum(static_cast<unsigned char>(ch))) out += ch;
+  return out;
+}
+
+nlohmann::json sidecar(const Job& job, const ExtractRequest& req, const ExtractResult& r) {
+  nlohmann::json meta;
+  meta["Sources"] = {job.bold, req.atlas};
+  if (!req.mask.empty()) meta["Sources"].push_back(req.mask);
+  if (req.confounds) meta["Sources"].push_back(req.confounds->file);
+  meta["strategy"] = pp::to_string(req.masker.strategy);
+  meta["background_label"] = req.masker.background_label;
+  meta["labels"] = r.labels;
+  meta["voxel_counts"] = r.voxel_counts;
+  if (!r.masked_out_labels.empty()) meta["labels_outside_mask"] = r.masked_out_labels;
+  meta["RepetitionTime"] = req.clean.t_r ? *req.clean.t_r : r.header_tr;
+  if (!r.tr_note.empty()) meta["RepetitionTimeNote"] = r.tr_note;
+  if (req.cleans()) {
+    nlohmann::json c;
+    c["detrend"] = req.clean.detrend;
+    c["standardize"] = pp::to_string(req.clean.standardize);
+    c["filter"] = pp::to_string(req.clean.filter);
+    c["low_pass"] = req.clean.low_pass ? nlohmann::json(*req.clean.low_pass) : nlohmann::json();
+    c["high_pass"] = req.clean.high_pass ? nlohmann::json(*req.clean.high_pass) : nlohmann::json();
+    c["t_r"] = req.clean.t_r ? nlohmann::json(*req.clean.t_r) : nlohmann::json();
+    c["standardize_confounds"] = req.clean.standardize_confounds;
+    c["confounds"] = r.confound_columns;
+    if (r.sample_mask) c["sample_mask"] = *r.sample_mask;
+    meta["cleaning"] = c;
+  }
+  if (!r.warnings.empty()) meta["warnings"] = r.warnings;
+  meta["SoftwareVersion"] = std::string("brainenc ") + BRAINENC_VERSION;
+  return meta;
 }
 
 }  // namespace
@@ -22,64 +76,154 @@ std::string label_name(double l) {
 Command extract_command() {
   Command c;
   c.name = "extract";
-  c.summary = "region time series from a BOLD run and a label atlas";
-  c.usage = "brainenc extract --bold <bold.nii[.gz]> --atlas <labels.nii[.gz]> --out <timeseries.tsv> [options]";
+  c.summary = "region time series from BOLD runs and a label atlas (cleaned as nilearn)";
+  c.usage =
+      "brainenc extract --bold <bold.nii[.gz]> --atlas <labels.nii[.gz]> --out <timeseries.tsv> [options]\n"
+      "       brainenc extract --bids <fmriprep-dir> --atlas <labels.nii[.gz]> --out-dir <dir> [options]";
   c.details =
-      "Streams the BOLD file once (frame by frame; .nii.gz is inflated on a second thread),\n"
-      "reducing each region with --strategy as nilearn's NiftiLabelsMasker does. Writes the\n"
-      "time series as TSV (one column per label, ascending) and <out>.json with the options,\n"
-      "the labels and their voxel counts. Outputs appear complete or not at all.";
+      "Streams each BOLD file once (frame by frame; .nii.gz is inflated on a second thread),\n"
+      "reduces every region with --strategy (nilearn NiftiLabelsMasker), then cleans the region\n"
+      "signals as nilearn's signal.clean: confound selection from fMRIPrep files as\n"
+      "load_confounds (--confounds-strategy) or load_confounds_strategy (--denoise-strategy),\n"
+      "detrend, Butterworth band-pass, confound regression orthogonal to the filter, and\n"
+      "standardization. Defaults are NiftiLabelsMasker's: no cleaning unless asked.\n"
+      "Writes the time series as TSV (one column per label, ascending) plus a JSON sidecar with\n"
+      "the exact options, labels, voxel counts, confound columns and sample mask. With\n"
+      "--connectome KIND also writes <..>_stat-<kind>_relmat.tsv. With --bids every\n"
+      "desc-preproc_bold run is processed (its brain mask, confounds and RepetitionTime are\n"
+      "found next to it) and outputs get XCP-D style names under --out-dir.\n"
+      "Outputs appear complete or not at all.";
   c.declare = [](po::options_description& o, po::positional_options_description&) {
     o.add_options()
-      ("bold", po::value<std::string>()->required(), "4D BOLD NIfTI")
+      ("bold", po::value<std::string>(), "4D BOLD NIfTI (single-run mode)")
+      ("bids", po::value<std::string>(), "fMRIPrep derivatives folder (every matching run)")
+      ("participant-label", po::value<std::vector<std::string>>()->multitoken(), "with --bids: subjects (without sub-)")
+      ("task", po::value<std::string>(), "with --bids: task entity")
+      ("space", po::value<std::string>(), "with --bids: space entity")
+      ("session", po::value<std::string>(), "with --bids: session entity")
       ("atlas", po::value<std::string>()->required(), "3D label image on the BOLD grid")
-      ("mask", po::value<std::string>(), "brain mask on the BOLD grid (voxels outside are ignored)")
-      ("out", po::value<std::string>()->required(), "output time series (.tsv)")
-      ("strategy", po::value<std::string>()->default_value("mean"),
-       "mean, median, sum, minimum, maximum, variance or standard_deviation")
-      ("background-label", po::value<double>()->default_value(0.0), "label value of the background")
-      ("drop-masked-labels", "drop labels with no voxel in the mask (default: keep as zero columns)")
+      ("atlas-name", po::value<std::string>(), "seg entity of the outputs (default: from the atlas file name)")
+      ("mask", po::value<std::string>(), "brain mask on the BOLD grid (with --bids: the run's own by default)")
+      ("no-mask", "with --bids: ignore the runs' brain masks")
+      ("out", po::value<std::string>(), "single-run mode: output time series (.tsv)")
+      ("out-dir", po::value<std::string>(), "--bids mode: output folder")
+      ("connectome", po::value<std::string>(), "also write a connectome: correlation, covariance, "
+                                               "partial_correlation, precision")
+      ("estimator", po::value<std::string>()->default_value("ledoit_wolf"), "covariance estimator for --connectome")
       ("force", "overwrite existing outputs")
-      ("quiet,q", "no progress on stderr");
+      ("quiet,q", "no progress on stderr")
+      ("config", po::value<std::string>(), "read options from an INI file (same names)");
+    declare_masker_options(o);
+    declare_confounds_options(o);
+    declare_clean_options(o);
   };
   c.run = [](const po::variables_map& vm) {
-    ExtractRequest req;
-    req.bold = vm["bold"].as<std::string>();
-    req.atlas = vm["atlas"].as<std::string>();
-    if (vm.count("mask")) req.mask = vm["mask"].as<std::string>();
-    req.masker.strategy = preprocessing::parse_label_strategy(vm["strategy"].as<std::string>());
-    req.masker.background_label = vm["background-label"].as<double>();
-    req.masker.keep_masked_labels = vm.count("drop-masked-labels") == 0;
-    const std::string out = vm["out"].as<std::string>();
-    const std::string sidecar = std::filesystem::path(out).replace_extension(".json").string();
-    if (vm.count("force") == 0)
-      for (const auto& p : {out, sidecar})
-        if (std::filesystem::exists(p)) throw UsageError("--out: '" + p + "' exists (pass --force to overwrite)");
+    const bool quiet = vm.count("quiet") > 0;
+    const bool bids = vm.count("bids") > 0;
+    if (bids == (vm.count("bold") > 0)) throw UsageError("give exactly one of --bold and --bids");
+    if (!bids && !vm.count("out")) throw UsageError("--bold needs --out <timeseries.tsv>");
+    if (bids && !vm.count("out-dir")) throw UsageError("--bids needs --out-dir <folder>");
+    const std::string atlas = vm["atlas"].as<std::string>();
+    const std::string seg = vm.count("atlas-name") ? vm["atlas-name"].as<std::string>() : atlas_entity(atlas);
+    std::optional<pp::ConnectivityKind> kind;
+    if (vm.count("connectome")) {
+      kind = pp::parse_connectivity_kind(vm["connectome"].as<std::string>());
+      if (*kind == pp::ConnectivityKind::Tangent)
+        throw UsageError("--connectome tangent needs a group: run 'brainenc connectome --kind tangent' on the outputs");
+    }
 
-    const ExtractResult r = extract_labels(req, vm.count("quiet") == 0);
+    std::vector<Job> jobs;
+    if (bids) {
+      io::BidsFilter f;
+      if (vm.count("participant-label")) {
+        for (auto s : vm["participant-label"].as<std::vector<std::string>>())
+          f.subjects.push_back(s.rfind("sub-", 0) == 0 ? s.substr(4) : s);
+      }
+      if (vm.count("task")) f.task = vm["task"].as<std::string>();
+      if (vm.count("space")) f.space = vm["space"].as<std::string>();
+      if (vm.count("session")) f.session = vm["session"].as<std::string>();
+      const std::string root = vm["bids"].as<std::string>();
+      const auto runs = io::find_bold_runs(root, f);
+      if (runs.empty()) throw DataError(root, "no *_desc-preproc_bold.nii[.gz] run matches the filters");
+      const std::string out_dir = vm["out-dir"].as<std::string>();
+      for (const auto& run : runs) {
+        Job j;
+        j.bold = run.bold;
+        j.mask = vm.count("mask") ? vm["mask"].as<std::string>() : vm.count("no-mask") ? "" : run.mask;
+        j.confounds = run.confounds;
+        j.tr = run.repetition_time;
+        fs::path dir = fs::path(out_dir) / ("sub-" + run.subject());
+        if (!run.name.get("ses").empty()) dir /= "ses-" + run.name.get("ses");
+        dir /= "func";
+        j.timeseries_out = (dir / (run.stem() + "_seg-" + seg + "_stat-" +
+                                   vm["strategy"].as<std::string>() + "_timeseries.tsv")).string();
+        jobs.push_back(j);
+      }
+    } else {
+      Job j;
+      j.bold = vm["bold"].as<std::string>();
+      if (vm.count("mask")) j.mask = vm["mask"].as<std::string>();
+      j.timeseries_out = vm["out"].as<std::string>();
+      jobs.push_back(j);
+    }
 
-    io::Table table;
-    for (double l : r.labels) table.columns.push_back(label_name(l));
-    table.values = r.signals;
-    nlohmann::json meta;
-    meta["Sources"] = {req.bold, req.atlas};
-    if (!req.mask.empty()) meta["Sources"].push_back(req.mask);
-    meta["strategy"] = preprocessing::to_string(req.masker.strategy);
-    meta["background_label"] = req.masker.background_label;
-    meta["labels"] = r.labels;
-    meta["voxel_counts"] = r.voxel_counts;
-    if (!r.masked_out_labels.empty()) meta["labels_outside_mask"] = r.masked_out_labels;
-    meta["RepetitionTime"] = r.tr_seconds;
-    if (!r.tr_note.empty()) meta["RepetitionTimeNote"] = r.tr_note;
-    meta["SoftwareVersion"] = std::string("brainenc ") + BRAINENC_VERSION;
-    // Both files are complete before either is moved into place.
-    io::OutputSet outputs;
-    outputs.add(out, io::format_tsv(table));
-    outputs.add(sidecar, meta.dump(2) + "\n");
-    outputs.commit();
-    if (vm.count("quiet") == 0)
-      std::cerr << "wrote " << out << " (" << r.signals.rows() << " time points x " << r.signals.cols()
-                << " regions)\n";
+    // Refuse to overwrite before any work.
+    if (!vm.count("force"))
+      for (const auto& j : jobs) {
+        std::vector<std::string> outs = {j.timeseries_out, sidecar_path(j.timeseries_out)};
+        if (kind) outs.push_back(relmat_path(j.timeseries_out, *kind));
+        for (const auto& p : outs)
+          if (fs::exists(p)) throw UsageError("'" + p + "' exists (pass --force to overwrite)");
+      }
+
+    size_t done = 0;
+    for (const auto& j : jobs) {
+      ExtractRequest req;
+      req.bold = j.bold;
+      req.atlas = atlas;
+      req.mask = j.mask;
+      const double tr = j.tr > 0 ? j.tr : io::read_nifti_header(j.bold).tr_seconds;
+      apply_extract_options(vm, j.confounds, tr, req);
+      if (!quiet) std::cerr << "[" << done + 1 << "/" << jobs.size() << "] " << j.bold << "\n";
+      const ExtractResult r = extract_labels(req, !quiet);
+      for (const auto& w : r.warnings)
+        if (!quiet) std::cerr << "  warning: " << w << "\n";
+
+      io::Table table;
+      for (double l : r.labels) table.columns.push_back(io::format_number(l));
+      table.values = r.signals;
+      io::OutputSet outputs;
+      outputs.add(j.timeseries_out, io::format_tsv(table));
+      outputs.add(sidecar_path(j.timeseries_out), sidecar(j, req, r).dump(2) + "\n");
+      if (kind) {
+        pp::ConnectivityOptions copt;
+        copt.kind = *kind;
+        copt.estimator = pp::parse_covariance_estimator(vm["estimator"].as<std::string>());
+        std::vector<Eigen::Index> constant;
+        io::Table m;
+        m.columns = table.columns;
+        m.values = pp::connectivity_matrix(r.signals, copt, &constant, j.timeseries_out);
+        const std::string relmat = relmat_path(j.timeseries_out, *kind);
+        outputs.add(relmat, io::format_tsv(m));
+        nlohmann::json cm;
+        cm["Sources"] = {j.timeseries_out};
+        cm["kind"] = vm["connectome"].as<std::string>();
+        cm["estimator"] = vm["estimator"].as<std::string>();
+        std::vector<std::string> names;
+        for (auto k : constant) names.push_back(table.columns[size_t(k)]);
+        if (!names.empty()) {
+          cm["constant_regions"] = names;
+          if (!quiet) std::cerr << "  warning: " << names.size() << " region(s) with a constant signal get zero connectivity\n";
+        }
+        cm["SoftwareVersion"] = std::string("brainenc ") + BRAINENC_VERSION;
+        outputs.add(sidecar_path(relmat), cm.dump(2) + "\n");
+      }
+      outputs.commit();
+      ++done;
+      if (!quiet)
+        std::cerr << "  wrote " << j.timeseries_out << " (" << r.signals.rows() << " time points x " << r.signals.cols()
+                  << " regions)\n";
+    }
     return 0;
   };
   return c;

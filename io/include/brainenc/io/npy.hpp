@@ -22,6 +22,9 @@ struct NpyArray {
 
 NpyArray read_npy(const std::string& path);
 
+// The bytes of a float64 C-order .npy file (for io::OutputSet).
+std::string format_npy(const std::vector<int64_t>& shape, const double* data);
+
 // Writes a float64 array in C order (data.size() must equal the product of shape).
 void write_npy(const std::string& path, const std::vector<int64_t>& shape, const double* data);
 void write_npy(const std::string& path, const Eigen::MatrixXd& m);

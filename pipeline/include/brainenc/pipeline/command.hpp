@@ -32,5 +32,6 @@ int run_cli(int argc, char** argv);
 Command info_command();
 Command extract_command();
 Command demo_command();
+Command connectome_command();
 
 }  // namespace brainenc::pipeline

@@ -1,33 +1,59 @@
-// One run's ROI extraction: stream the BOLD once through a labels masker.
+// One run's ROI extraction, as nilearn's NiftiLabelsMasker.fit_transform: stream the BOLD once
+// through a labels masker, then clean the region signals (signal.clean) with the run's
+// confounds and sample mask.
 #pragma once
 
 #include <Eigen/Core>
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "brainenc/preprocessing/fmriprep_confounds.hpp"
 #include "brainenc/preprocessing/labels_masker.hpp"
+#include "brainenc/preprocessing/signal_clean.hpp"
 
 namespace brainenc::pipeline {
+
+// Where the confounds come from.
+struct ConfoundsRequest {
+  std::string file;  // fMRIPrep confounds TSV, or any table (used column for column)
+  // fMRIPrep selection (load_confounds); nullopt: every column of `file` is a regressor.
+  std::optional<preprocessing::ConfoundsOptions> selection;
+};
 
 struct ExtractRequest {
   std::string bold;
   std::string atlas;
   std::string mask;  // optional
   preprocessing::LabelsMaskerOptions masker;
+  std::optional<ConfoundsRequest> confounds;
+  // nilearn masker defaults: no detrend, no standardization, no filter, t_r None.
+  preprocessing::CleanOptions clean = masker_clean_defaults();
+  // Explicit sample mask (kept volume indices), combined with the confounds' own.
+  std::optional<std::vector<int64_t>> sample_mask;
+
+  static preprocessing::CleanOptions masker_clean_defaults();
+  // True when the options ask for any cleaning at all (else the raw reduction is returned).
+  bool cleans() const;
 };
 
 struct ExtractResult {
-  Eigen::MatrixXd signals;       // time x regions
-  std::vector<double> labels;    // region label values (columns)
+  Eigen::MatrixXd raw;      // time x regions, before cleaning
+  Eigen::MatrixXd signals;  // kept time points x regions, cleaned
+  std::vector<double> labels;
   std::vector<int64_t> voxel_counts;
   std::vector<double> masked_out_labels;
-  double tr_seconds = 0.0;
+  double header_tr = 0.0;
   std::string tr_note;
+  std::vector<std::string> confound_columns;
+  std::optional<std::vector<int64_t>> sample_mask;
+  std::vector<std::string> warnings;
 };
 
 // Throws DataError when the atlas or mask does not share the BOLD grid, when the atlas has no
-// region inside the data, or when the BOLD stream is truncated or corrupt.
+// region inside the data, when confounds do not match the run, or when the BOLD stream is
+// truncated or corrupt.
 ExtractResult extract_labels(const ExtractRequest& request, bool progress);
 
 }  // namespace brainenc::pipeline

@@ -29,10 +29,12 @@ CovarianceFit empirical_covariance(const Eigen::MatrixXd& series, bool assume_ce
 
 // Ledoit-Wolf shrinkage coefficient of already centred (or assume_centered) data, as
 // sklearn.covariance.ledoit_wolf_shrinkage (Ledoit & Wolf 2004, J. Multivar. Anal. 88:365):
-//   mu    = trace(S) / p,  S = X^T X / n
-//   beta  = (sum((X^2)^T X^2) / n - sum(S^2 * n^2) / n^2) / (p n)
-//   delta = (||S||_F^2 - 2 mu trace(S) + p mu^2) / p
-//   shrinkage = min(beta, delta) / delta  (0 when beta == 0)
+//   S = X^T X / n,  mu = trace(S) / p
+//   beta  = (sum((X^2)^T X^2) / n - ||S||_F^2) / (p n)
+//   delta = (||S||_F^2 - 2 mu trace(S) + p mu^2) / p        (= ||S - mu I||_F^2 / p)
+//   shrinkage = min(beta, delta) / delta, 0 when beta == 0
+// delta == 0 (S is a multiple of the identity, e.g. all-zero data) also gives 0, where sklearn
+// would divide by zero if rounding made beta negative.
 // sklearn splits the products into blocks of 1000 regions to bound memory; that changes only
 // the order of summation, so the products are formed whole here. One region gives 0.
 double ledoit_wolf_shrinkage(const Eigen::MatrixXd& series, bool assume_centered = false);
