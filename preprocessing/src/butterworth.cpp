@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 
@@ -172,11 +173,17 @@ void lfilter_inplace(const FilterCoefficients& f, std::vector<double>& x,
   }
 }
 
+// Shortest decimal that reads back as the same double (Python's repr, as nilearn prints).
 std::string format_hz(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
+  std::string text;
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::ostringstream os;
+    os.precision(digits);
+    os << v;
+    text = os.str();
+    if (std::strtod(text.c_str(), nullptr) == v) break;
+  }
+  return text;
 }
 
 // nilearn _check_wn: a cut-off at or above Nyquist is moved just below it.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -15,10 +16,17 @@ namespace brainenc::preprocessing {
 
 namespace {
 
+// Shortest decimal that reads back as the same double (Python's repr, as nilearn prints).
 std::string number(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
+  std::string text;
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::ostringstream os;
+    os.precision(digits);
+    os << v;
+    text = os.str();
+    if (std::strtod(text.c_str(), nullptr) == v) break;
+  }
+  return text;
 }
 
 void require_positive(const char* option, const std::optional<double>& v) {
@@ -254,8 +262,12 @@ Eigen::MatrixXd clean(const Eigen::MatrixXd& signals, const CleanOptions& option
       }
       check_kept_count(kept->size(), filter, " of run " + std::to_string(label));
     }
-    cleaned.push_back(
-        clean_run(select_rows(data, rows), select_rows(regressors, rows), kept, options, filter));
+    try {
+      cleaned.push_back(
+          clean_run(select_rows(data, rows), select_rows(regressors, rows), kept, options, filter));
+    } catch (const DataError& e) {
+      throw DataError("run " + std::to_string(label) + ": " + e.what());
+    }
     total_rows += cleaned.back().rows();
   }
   Eigen::MatrixXd out(total_rows, signals.cols());

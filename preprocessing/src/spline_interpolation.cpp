@@ -153,8 +153,8 @@ void interpolate_volumes(Eigen::MatrixXd& volumes, const std::vector<int64_t>& k
     throw DataError("--sample-mask keeps " + std::to_string(kept.size()) +
                     " volume(s); interpolating the censored volumes needs at least 2");
   }
-  Eigen::VectorXd frame_times(n);
-  for (Eigen::Index i = 0; i < n; ++i) frame_times[i] = static_cast<double>(i) * t_r;
+  Eigen::VectorXd times(n);
+  for (Eigen::Index i = 0; i < n; ++i) times[i] = static_cast<double>(i) * t_r;
   const auto m = static_cast<Eigen::Index>(kept.size());
   Eigen::VectorXd x(m);
   Eigen::MatrixXd y(m, volumes.cols());
@@ -164,7 +164,7 @@ void interpolate_volumes(Eigen::MatrixXd& volumes, const std::vector<int64_t>& k
       throw DataError("--sample-mask must hold strictly increasing volume indices in [0, " +
                       std::to_string(n) + "), got " + std::to_string(k));
     }
-    x[i] = frame_times[k];
+    x[i] = times[k];
     y.row(i) = volumes.row(k);
   }
   std::vector<bool> replace(static_cast<std::size_t>(n),
@@ -182,8 +182,7 @@ void interpolate_volumes(Eigen::MatrixXd& volumes, const std::vector<int64_t>& k
   }
   if (rows.empty()) return;
   Eigen::VectorXd at(static_cast<Eigen::Index>(rows.size()));
-  for (std::size_t r = 0; r < rows.size(); ++r)
-    at[static_cast<Eigen::Index>(r)] = frame_times[rows[r]];
+  for (std::size_t r = 0; r < rows.size(); ++r) at[static_cast<Eigen::Index>(r)] = times[rows[r]];
   const Eigen::MatrixXd values = cubic_spline(x, y, at);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     volumes.row(rows[r]) = values.row(static_cast<Eigen::Index>(r));

@@ -79,8 +79,8 @@ TEST(Butter, LowPassMatchesScipy) {
 TEST(Butter, HighPassMatchesScipy) {
   const FilterCoefficients f = butter(5, {0.01}, FilterBand::Highpass, 0.5);
   expect_coefficients(f,
-                      {0.8158753202371108, -4.079376601185555, 8.15875320237111,
-                       -8.15875320237111, 4.079376601185555, -0.8158753202371108},
+                      {0.8158753202371108, -4.079376601185555, 8.15875320237111, -8.15875320237111,
+                       4.079376601185555, -0.8158753202371108},
                       {1.0, -4.593421399807688, 8.455115223510132, -7.794918318044446,
                        3.598902768053913, -0.6656525381713612},
                       1e-14);
@@ -170,8 +170,8 @@ TEST(Butterworth, HighPassNotBelowLowPassIsAUsageError) {
 TEST(Butterworth, CutOffAboveNyquistIsMovedBelowIt) {
   const Eigen::MatrixXd x = test_signal(60, 2);
   std::vector<std::string> warnings;
-  const Eigen::MatrixXd got =
-      butterworth(x, 0.5, 0.3, std::nullopt, 5, [&](const std::string& w) { warnings.push_back(w); });
+  const Eigen::MatrixXd got = butterworth(x, 0.5, 0.3, std::nullopt, 5,
+                                          [&](const std::string& w) { warnings.push_back(w); });
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("low pass filter is too high"), std::string::npos);
   EXPECT_NE(warnings[0].find("0.24999999999999944"), std::string::npos) << warnings[0];

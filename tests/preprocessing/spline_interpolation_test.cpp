@@ -55,7 +55,8 @@ TEST(CubicSpline, TwoPointsGiveTheLine) {
   y << 2.0, 6.0;
   Eigen::VectorXd at(3);
   at << 0.0, 2.0, 5.0;
-  EXPECT_LE((cubic_spline(x, y, at) - Eigen::Vector3d(0.0, 4.0, 10.0)).cwiseAbs().maxCoeff(), 1e-14);
+  EXPECT_LE((cubic_spline(x, y, at) - Eigen::Vector3d(0.0, 4.0, 10.0)).cwiseAbs().maxCoeff(),
+            1e-14);
 }
 
 // Not-a-knot reproduces any cubic exactly, extrapolation included.
