@@ -134,6 +134,37 @@ Table parse_table(const std::string& text, const std::string& path, char delimit
   return t;
 }
 
+int TextTable::find(const std::string& name) const {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+TextTable read_text_table(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path, "cannot open");
+  const char delimiter = ends_with(path, ".csv") ? ',' : '\t';
+  TextTable t;
+  std::string line;
+  size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    auto fields = split(line, delimiter);
+    if (t.columns.empty()) {
+      t.columns = std::move(fields);
+      continue;
+    }
+    if (fields.size() != t.columns.size())
+      throw DataError(path, "line " + std::to_string(line_no) + " has " + std::to_string(fields.size()) +
+                                " fields, the header has " + std::to_string(t.columns.size()));
+    t.rows.push_back(std::move(fields));
+  }
+  if (t.columns.empty()) throw DataError(path, "is empty (no header row)");
+  return t;
+}
+
 Table read_table(const std::string& path) {
   if (ends_with(path, ".npy")) {
     Table t;

@@ -18,6 +18,16 @@ struct Table {
   Eigen::VectorXd column(const std::string& name) const;  // DataError when absent
 };
 
+// A table of text cells (look-up tables, seed lists, phenotypes): header row + rows.
+struct TextTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+  int find(const std::string& name) const;  // -1 when absent
+};
+// Tab-separated (.tsv) or comma-separated (.csv, by extension) text with a header row.
+// DataError naming the file and line for a row with the wrong number of fields.
+TextTable read_text_table(const std::string& path);
+
 // Reads by extension: .tsv, .csv, .1D, .txt, .npy. Throws DataError naming the file, line and
 // column for ragged rows or unparsable numbers.
 Table read_table(const std::string& path);
