@@ -25,11 +25,6 @@ add_library(brainenc_isal INTERFACE)
 target_include_directories(brainenc_isal SYSTEM INTERFACE ${ISAL_INCLUDE_DIR})
 target_link_libraries(brainenc_isal INTERFACE ${ISAL_LIBRARY})
 
-if(BRAINENC_WITH_ITK)
-  # Only core modules: no ITK IO, so ITK's bundled niftiio never meets libnifti2 in one binary.
-  find_package(ITK 5.2 REQUIRED COMPONENTS ITKCommon ITKImageGrid ITKImageFunction ITKTransform)
-endif()
-
 set(BRAINENC_HAVE_CUDA OFF)
 if(BRAINENC_WITH_TORCH)
   find_package(Torch REQUIRED)

@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libeigen3-dev libboost-program-options-dev nlohmann-json3-dev
   libnifti2-dev libniftiio-dev libisal-dev zlib1g-dev
-  libinsighttoolkit5-dev libtorch-dev
+  libtorch-dev
   libgtest-dev googletest
 )
 # Test-only: the reference side of a few parity checks runs Debian's python3 stack.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "brainenc/io/atlas_registry.hpp"
 #include "brainenc/io/error.hpp"
 
 namespace brainenc::preprocessing {
@@ -112,22 +113,7 @@ io::Volume<double> resample_maps(const io::Volume<double>& maps, const io::Grid&
   return out;
 }
 
-uint64_t file_checksum(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw RuntimeError(path + ": cannot open for reading");
-  uint64_t h = 14695981039346656037ull;  // FNV-1a offset basis
-  char buffer[1 << 16];
-  while (in) {
-    in.read(buffer, sizeof buffer);
-    const std::streamsize got = in.gcount();
-    for (std::streamsize i = 0; i < got; ++i) {
-      h ^= static_cast<unsigned char>(buffer[i]);
-      h *= 1099511628211ull;
-    }
-  }
-  if (in.bad()) throw RuntimeError(path + ": read error");
-  return h;
-}
+uint64_t file_checksum(const std::string& path) { return io::file_crc64(path); }
 
 std::string AtlasCache::key(const std::string& path, const io::Grid& target,
                             const std::string& method) const {

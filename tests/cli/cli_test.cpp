@@ -1,6 +1,8 @@
 // End-to-end tests of the brainenc binary: exit codes, messages, outputs on disk.
 #include <gtest/gtest.h>
 
+#include <Eigen/Core>
+
 #include <filesystem>
 #include <fstream>
 
@@ -124,13 +126,115 @@ TEST(Cli, ExtractOnTruncatedBoldLeavesNoOutput) {
   EXPECT_TRUE(listing(dir + "/out").empty());
 }
 
-TEST(Cli, ExtractAtlasOnAnotherGridNamesTheAtlas) {
+TEST(Cli, ExtractResamplesAnAtlasOnAnotherGrid) {
   const std::string other = ref_input("labels_2mm_other_grid.nii.gz");
   BRAINENC_SKIP_IF_EMPTY(other);
   const std::string dir = brainenc::test::scratch_dir();
   const auto r = run_brainenc("extract -q --bold '" + ref_input("tiny_bold_f64.nii.gz") + "' --atlas '" + other +
                               "' --out '" + dir + "/ts.tsv'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto table = brainenc::io::read_table(dir + "/ts.tsv");
+  EXPECT_LE(brainenc::test::max_abs_diff(table.values,
+                                         brainenc::test::expected_matrix("labels_resample_atlas_to_data_f64")),
+            1e-9);
+}
+
+TEST(Cli, ExtractAtlasThatMissesTheDataLeavesNoOutput) {
+  const std::string labels = ref_input("tiny_labels.nii.gz");
+  BRAINENC_SKIP_IF_EMPTY(labels);
+  const std::string dir = brainenc::test::scratch_dir();
+  auto atlas = brainenc::io::read_volume(labels);
+  atlas.grid.affine(2, 3) -= 400.0;  // 40 cm below the data
+  brainenc::io::write_nifti(dir + "/below.nii.gz", atlas.grid, 1, atlas.data, brainenc::io::NiftiType::Int16);
+  fs::create_directories(dir + "/out");
+  const auto r = run_brainenc("extract -q --bold '" + ref_input("tiny_bold_f64.nii.gz") + "' --atlas '" + dir +
+                              "/below.nii.gz' --out '" + dir + "/out/ts.tsv'");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("labels_2mm_other_grid.nii.gz: atlas grid"), std::string::npos) << r.err;
-  EXPECT_TRUE(listing(dir).empty());
+  EXPECT_NE(r.err.find("below.nii.gz"), std::string::npos) << r.err;
+  EXPECT_TRUE(listing(dir + "/out").empty());
+}
+
+TEST(Cli, ExtractNamedAtlasOnRealMniBoldUsesLabelNames) {
+  const std::string bold = brainenc::test::shared_file("data/fmri/spm_mni_bold/functional.nii");
+  BRAINENC_SKIP_IF_EMPTY(bold);
+  const std::string dir = brainenc::test::scratch_dir();
+  const auto r = run_brainenc("extract -q --bold '" + bold + "' --atlas yeo7 --detrend --standardize zscore_sample"
+                              " --out '" + dir + "/ts.tsv'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto table = brainenc::io::read_table(dir + "/ts.tsv");
+  EXPECT_EQ(table.values.rows(), 20);
+  ASSERT_FALSE(table.columns.empty());
+  EXPECT_EQ(table.columns.front().rfind("7Networks_", 0), 0u) << table.columns.front();
+  // z-scored with ddof=1: every column has unit sample variance.
+  for (Eigen::Index j = 0; j < table.values.cols(); ++j) {
+    const Eigen::VectorXd c = table.values.col(j);
+    EXPECT_NEAR((c.array() - c.mean()).square().sum() / 19.0, 1.0, 1e-9);
+  }
+}
+
+TEST(Cli, ExtractSpheresFromSeedTable) {
+  BRAINENC_SKIP_IF_EMPTY(brainenc::test::reference_case("spheres_r6_f64"));
+  const std::string dir = brainenc::test::scratch_dir();
+  std::ofstream(dir + "/seeds.tsv") << "name\tx\ty\tz\nA\t-7.5\t-8.0\t0.0\nB\t7.5\t10.0\t-3.0\nC\t-1.5\t10.0\t12.0\n";
+  const auto r = run_brainenc("extract -q --bold '" + ref_input("tiny_bold_f64.nii.gz") + "' --seeds '" + dir +
+                              "/seeds.tsv' --radius 6 --out '" + dir + "/ts.tsv'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto table = brainenc::io::read_table(dir + "/ts.tsv");
+  EXPECT_EQ(table.columns, (std::vector<std::string>{"A", "B", "C"}));
+  EXPECT_LE(brainenc::test::max_abs_diff(table.values, brainenc::test::expected_matrix("spheres_r6_f64")), 1e-9);
+}
+
+TEST(Cli, ExtractConfoundsWithWrongRowsLeavesNoOutput) {
+  const std::string bold = ref_input("tiny_bold_nan_20vol_f32.nii.gz");
+  BRAINENC_SKIP_IF_EMPTY(bold);
+  const std::string dir = brainenc::test::scratch_dir();
+  fs::create_directories(dir + "/out");
+  const auto r = run_brainenc("extract -q --bold '" + bold + "' --atlas '" + ref_input("tiny_labels.nii.gz") +
+                              "' --confounds '" + ref_input("tiny_confounds.tsv") + "' --detrend --out '" + dir +
+                              "/out/ts.tsv'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("tiny_confounds.tsv: has 60 rows"), std::string::npos) << r.err;
+  EXPECT_TRUE(listing(dir + "/out").empty());
+}
+
+TEST(Cli, ExtractMissingFmriprepConfoundsIsADataError) {
+  const std::string bold = ref_input("tiny_bold_f64.nii.gz");
+  BRAINENC_SKIP_IF_EMPTY(bold);
+  const std::string dir = brainenc::test::scratch_dir();
+  // A BIDS-named run with no confounds file next to it.
+  fs::create_directories(dir + "/ds/sub-01/func");
+  fs::copy_file(bold, dir + "/ds/sub-01/func/sub-01_task-rest_space-MNI_desc-preproc_bold.nii.gz");
+  const auto r = run_brainenc("extract -q --bids '" + dir + "/ds' --atlas '" + ref_input("tiny_labels.nii.gz") +
+                              "' --denoise-strategy simple --out-dir '" + dir + "/out'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("needs a confounds file"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/out"));
+}
+
+TEST(Cli, ExtractBidsDatasetWritesXcpdNames) {
+  const std::string conf_dir = brainenc::test::shared_file("reference/inputs/fmriprep_make_bold");
+  BRAINENC_SKIP_IF_EMPTY(conf_dir);
+  // make_bold's confounds (80 volumes) with a BOLD of 80 volumes on the tiny grid.
+  const std::string dir = brainenc::test::scratch_dir();
+  const std::string func = dir + "/ds/sub-01/func/";
+  fs::create_directories(func);
+  const auto tiny = brainenc::io::read_volume(ref_input("tiny_bold_f64.nii.gz"));
+  std::vector<double> values(size_t(tiny.grid.voxels()) * 80);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = tiny.data[i % tiny.data.size()] + double(i % 7);
+  brainenc::io::write_nifti(func + "sub-01_task-rest_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz", tiny.grid,
+                            80, values, brainenc::io::NiftiType::Float32, 2.0);
+  for (const char* f : {"sub-01_task-rest_desc-confounds_timeseries.tsv", "sub-01_task-rest_desc-confounds_timeseries.json"})
+    fs::copy_file(conf_dir + "/" + f, func + f);
+  const auto r = run_brainenc("extract -q --bids '" + dir + "/ds' --atlas '" + ref_input("tiny_labels.nii.gz") +
+                              "' --atlas-name tiny --denoise-strategy simple --detrend --standardize zscore_sample"
+                              " --low-pass 0.1 --high-pass 0.01 --connectome correlation --out-dir '" + dir + "/out'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string stem = dir + "/out/sub-01/func/sub-01_task-rest_space-MNI152NLin2009cAsym_seg-tiny_";
+  const auto ts = brainenc::io::read_table(stem + "stat-mean_timeseries.tsv");
+  // simple: non-steady-state volumes (2 in make_bold's file) leave through the sample mask.
+  EXPECT_EQ(ts.values.rows(), 78);
+  EXPECT_TRUE(fs::exists(stem + "stat-mean_timeseries.json"));
+  const auto rm = brainenc::io::read_table(stem + "stat-pearsoncorrelation_relmat.tsv");
+  EXPECT_EQ(rm.values.rows(), 12);
+  EXPECT_DOUBLE_EQ(rm.values(0, 0), 1.0);
 }

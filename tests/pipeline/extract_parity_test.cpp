@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "brainenc/io/error.hpp"
+#include "brainenc/io/volume.hpp"
 #include "brainenc/pipeline/extract.hpp"
 #include "test_support.hpp"
 
@@ -133,5 +134,75 @@ TEST(Extract, ConfoundsWithWrongLengthNameTheFile) {
     FAIL() << "60 confound rows for a 20-volume run were accepted";
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("tiny_confounds.tsv: has 60 rows"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ExtractParity, AtlasResampledOntoData) {
+  BRAINENC_SKIP_IF_EMPTY(test::reference_case("labels_resample_atlas_to_data_f64"));
+  ExtractRequest r = base_request("tiny_bold_f64.nii.gz");
+  r.atlas = input("labels_2mm_other_grid.nii.gz");
+  const ExtractResult out = extract_labels(r, false);
+  expect_matches(out, "labels_resample_atlas_to_data_f64", 1e-9);
+}
+
+TEST(ExtractParity, BoldResampledOntoAtlas) {
+  BRAINENC_SKIP_IF_EMPTY(test::reference_case("labels_resample_data_to_labels_f64"));
+  ExtractRequest r = base_request("tiny_bold_f64.nii.gz");
+  r.atlas = input("labels_2mm_other_grid.nii.gz");
+  r.resampling_target = ResamplingTarget::Labels;
+  expect_matches(extract_labels(r, false), "labels_resample_data_to_labels_f64", 1e-9);
+}
+
+TEST(ExtractParity, MapsDefault) {
+  BRAINENC_SKIP_IF_EMPTY(test::reference_case("maps_default_f64"));
+  ExtractRequest r = base_request("tiny_bold_f64.nii.gz");
+  r.regions = RegionKind::Maps;
+  r.atlas = input("tiny_maps.nii.gz");
+  expect_matches(extract_labels(r, false), "maps_default_f64", 1e-9);
+}
+
+TEST(ExtractParity, MapsWithMask) {
+  BRAINENC_SKIP_IF_EMPTY(test::reference_case("maps_mask_f64"));
+  ExtractRequest r = base_request("tiny_bold_f64.nii.gz");
+  r.regions = RegionKind::Maps;
+  r.atlas = input("tiny_maps.nii.gz");
+  r.mask = input("tiny_mask.nii.gz");
+  expect_matches(extract_labels(r, false), "maps_mask_f64", 1e-9);
+}
+
+TEST(ExtractParity, MapsCleanPipeline) {
+  BRAINENC_SKIP_IF_EMPTY(test::reference_case("maps_clean_pipeline_f64"));
+  ExtractRequest r = base_request("tiny_bold_f64.nii.gz");
+  r.regions = RegionKind::Maps;
+  r.atlas = input("tiny_maps.nii.gz");
+  pipeline_options(r);
+  expect_matches(extract_labels(r, false), "maps_clean_pipeline_f64", 1e-6);
+}
+
+TEST(ExtractParity, SpheresCleanPipeline) {
+  BRAINENC_SKIP_IF_EMPTY(test::reference_case("spheres_clean_pipeline_f64"));
+  ExtractRequest r = base_request("tiny_bold_f64.nii.gz");
+  r.regions = RegionKind::Spheres;
+  r.seeds = {{-7.5, -8.0, 0.0}, {7.5, 10.0, -3.0}, {-1.5, 10.0, 12.0}};
+  r.radius = 6.0;
+  pipeline_options(r);
+  expect_matches(extract_labels(r, false), "spheres_clean_pipeline_f64", 1e-6);
+}
+
+TEST(Extract, AtlasThatMissesTheDataIsADataError) {
+  const std::string bold = input("tiny_bold_f64.nii.gz");
+  BRAINENC_SKIP_IF_EMPTY(bold);
+  // The reference atlas moved 500 mm away: nothing of it overlaps the BOLD's field of view.
+  io::Volume<double> atlas = io::read_volume(input("tiny_labels.nii.gz"));
+  atlas.grid.affine(0, 3) += 500.0;
+  const std::string path = test::scratch_dir() + "/far_atlas.nii.gz";
+  io::write_nifti(path, atlas.grid, 1, atlas.data, io::NiftiType::Int16);
+  ExtractRequest r = base_request("tiny_bold_f64.nii.gz");
+  r.atlas = path;
+  try {
+    extract_labels(r, false);
+    FAIL() << "an atlas outside the data was accepted";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("far_atlas.nii.gz"), std::string::npos) << e.what();
   }
 }

@@ -3,7 +3,9 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 
+#include "brainenc/io/atlas_registry.hpp"
 #include "brainenc/io/atomic_file.hpp"
 #include "brainenc/io/bids.hpp"
 #include "brainenc/io/error.hpp"
@@ -43,9 +45,18 @@ std::string atlas_entity(const std::string& atlas_path) {
 
 nlohmann::json sidecar(const Job& job, const ExtractRequest& req, const ExtractResult& r) {
   nlohmann::json meta;
-  meta["Sources"] = {job.bold, req.atlas};
+  meta["Sources"] = {job.bold};
+  if (!req.atlas.empty()) meta["Sources"].push_back(req.atlas);
   if (!req.mask.empty()) meta["Sources"].push_back(req.mask);
   if (req.confounds) meta["Sources"].push_back(req.confounds->file);
+  meta["regions"] = req.regions == RegionKind::Labels ? "labels" : req.regions == RegionKind::Maps ? "maps" : "spheres";
+  if (req.regions == RegionKind::Spheres) {
+    meta["seeds"] = req.seeds;
+    meta["radius_mm"] = req.radius ? nlohmann::json(*req.radius) : nlohmann::json();
+  }
+  if (!r.resampling_report.empty()) meta["atlas_resampling"] = r.resampling_report;
+  if (!r.labels_lost_in_resampling.empty()) meta["labels_lost_in_resampling"] = r.labels_lost_in_resampling;
+  meta["resampling_target"] = req.resampling_target == ResamplingTarget::Data ? "data" : "labels";
   meta["strategy"] = pp::to_string(req.masker.strategy);
   meta["background_label"] = req.masker.background_label;
   meta["labels"] = r.labels;
@@ -101,7 +112,15 @@ Command extract_command() {
       ("task", po::value<std::string>(), "with --bids: task entity")
       ("space", po::value<std::string>(), "with --bids: space entity")
       ("session", po::value<std::string>(), "with --bids: session entity")
-      ("atlas", po::value<std::string>()->required(), "3D label image on the BOLD grid")
+      ("atlas", po::value<std::string>(), "label image (path or registered name, see 'brainenc atlases'); "
+                                         "resampled onto the BOLD grid by nearest neighbour when needed")
+      ("maps", po::value<std::string>(), "4D probabilistic maps instead of --atlas (least squares, as NiftiMapsMasker)")
+      ("seeds", po::value<std::string>(), "sphere centres instead of --atlas: a table with x, y, z columns (mm) "
+                                          "or a registered name (power264, dosenbach160)")
+      ("radius", po::value<double>(), "sphere radius in mm (default: 5 for registered seed sets, else the seed voxel only)")
+      ("allow-overlap", "let spheres share voxels (default: overlapping spheres are an error)")
+      ("resampling-target", po::value<std::string>()->default_value("data"),
+       "'data': the atlas is resampled onto the BOLD grid; 'labels': the BOLD onto the atlas grid")
       ("atlas-name", po::value<std::string>(), "seg entity of the outputs (default: from the atlas file name)")
       ("mask", po::value<std::string>(), "brain mask on the BOLD grid (with --bids: the run's own by default)")
       ("no-mask", "with --bids: ignore the runs' brain masks")
@@ -123,8 +142,27 @@ Command extract_command() {
     if (bids == (vm.count("bold") > 0)) throw UsageError("give exactly one of --bold and --bids");
     if (!bids && !vm.count("out")) throw UsageError("--bold needs --out <timeseries.tsv>");
     if (bids && !vm.count("out-dir")) throw UsageError("--bids needs --out-dir <folder>");
-    const std::string atlas = vm["atlas"].as<std::string>();
-    const std::string seg = vm.count("atlas-name") ? vm["atlas-name"].as<std::string>() : atlas_entity(atlas);
+    const int region_sources = int(vm.count("atlas")) + int(vm.count("maps")) + int(vm.count("seeds"));
+    if (region_sources != 1) throw UsageError("give exactly one of --atlas, --maps and --seeds");
+    if (vm.count("radius") && !vm.count("seeds")) throw UsageError("--radius needs --seeds");
+    const std::string region_arg =
+        vm.count("atlas") ? vm["atlas"].as<std::string>() : vm.count("maps") ? vm["maps"].as<std::string>()
+                                                                              : vm["seeds"].as<std::string>();
+    const io::ResolvedAtlas atlas = io::resolve_atlas(region_arg);
+    if (atlas.entry && vm.count("seeds") && atlas.entry->kind != io::AtlasKind::Coordinates)
+      throw UsageError("--seeds " + region_arg + ": a label atlas, not a seed set (use --atlas)");
+    if (atlas.entry && vm.count("atlas") && atlas.entry->kind == io::AtlasKind::Coordinates)
+      throw UsageError("--atlas " + region_arg + ": a seed set (use --seeds)");
+    const std::string seg =
+        vm.count("atlas-name") ? vm["atlas-name"].as<std::string>()
+                               : atlas.entry ? atlas.entry->name : atlas_entity(atlas.path);
+    std::map<double, std::string> label_names;
+    if (!atlas.lut.empty() && vm.count("atlas")) label_names = io::read_label_names(atlas.lut);
+    std::vector<io::Seed> seeds;
+    if (vm.count("seeds")) seeds = io::read_seeds(atlas.path);
+    const std::string target = vm["resampling-target"].as<std::string>();
+    if (target != "data" && target != "labels")
+      throw UsageError("--resampling-target: '" + target + "' is not 'data' or 'labels'");
     std::optional<pp::ConnectivityKind> kind;
     if (vm.count("connectome")) {
       kind = pp::parse_connectivity_kind(vm["connectome"].as<std::string>());
@@ -180,17 +218,36 @@ Command extract_command() {
     for (const auto& j : jobs) {
       ExtractRequest req;
       req.bold = j.bold;
-      req.atlas = atlas;
       req.mask = j.mask;
+      req.resampling_target = target == "labels" ? ResamplingTarget::Labels : ResamplingTarget::Data;
+      if (vm.count("seeds")) {
+        req.regions = RegionKind::Spheres;
+        for (const auto& s : seeds) {
+          req.seeds.push_back({s.x, s.y, s.z});
+          req.seed_names.push_back(s.name);
+        }
+        if (vm.count("radius")) req.radius = vm["radius"].as<double>();
+        else if (atlas.entry) req.radius = atlas.entry->sphere_radius_mm;
+        req.allow_overlap = vm.count("allow-overlap") > 0;
+      } else {
+        req.regions = vm.count("maps") ? RegionKind::Maps : RegionKind::Labels;
+        req.atlas = atlas.path;
+      }
       const double tr = j.tr > 0 ? j.tr : io::read_nifti_header(j.bold).tr_seconds;
       apply_extract_options(vm, j.confounds, tr, req);
       if (!quiet) std::cerr << "[" << done + 1 << "/" << jobs.size() << "] " << j.bold << "\n";
       const ExtractResult r = extract_labels(req, !quiet);
       for (const auto& w : r.warnings)
         if (!quiet) std::cerr << "  warning: " << w << "\n";
+      if (!r.labels_lost_in_resampling.empty() && !quiet)
+        std::cerr << "  warning: " << r.resampling_report << "\n";
 
       io::Table table;
-      for (double l : r.labels) table.columns.push_back(io::format_number(l));
+      for (double l : r.labels) {
+        if (req.regions == RegionKind::Spheres) table.columns.push_back(req.seed_names[size_t(l)]);
+        else if (auto it = label_names.find(l); it != label_names.end()) table.columns.push_back(it->second);
+        else table.columns.push_back(io::format_number(l));
+      }
       table.values = r.signals;
       io::OutputSet outputs;
       outputs.add(j.timeseries_out, io::format_tsv(table));

@@ -8,7 +8,7 @@
 namespace brainenc::pipeline {
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> all = {info_command(), extract_command(), connectome_command(), demo_command()};
+  static const std::vector<Command> all = {info_command(), extract_command(), connectome_command(), atlases_command(), demo_command()};
   return all;
 }
 

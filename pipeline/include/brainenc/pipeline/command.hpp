@@ -33,5 +33,6 @@ Command info_command();
 Command extract_command();
 Command demo_command();
 Command connectome_command();
+Command atlases_command();
 
 }  // namespace brainenc::pipeline

@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,10 +23,23 @@ struct ConfoundsRequest {
   std::optional<preprocessing::ConfoundsOptions> selection;
 };
 
+// How regions are defined: a label image, probabilistic maps, or spheres around seeds.
+enum class RegionKind { Labels, Maps, Spheres };
+
+// nilearn's resampling_target: the atlas (and mask) onto the BOLD grid ("data", the default),
+// or the BOLD onto the atlas grid ("labels"; streamed, cubic B-spline as nilearn).
+enum class ResamplingTarget { Data, Labels };
+
 struct ExtractRequest {
   std::string bold;
-  std::string atlas;
+  RegionKind regions = RegionKind::Labels;
+  std::string atlas;  // labels image, or 4D maps image (RegionKind::Maps)
+  std::vector<std::array<double, 3>> seeds;  // RegionKind::Spheres, world mm
+  std::vector<std::string> seed_names;
+  std::optional<double> radius;  // spheres: mm; nullopt = the seed's voxel only
+  bool allow_overlap = false;    // spheres (maps always allow overlap)
   std::string mask;  // optional
+  ResamplingTarget resampling_target = ResamplingTarget::Data;
   preprocessing::LabelsMaskerOptions masker;
   std::optional<ConfoundsRequest> confounds;
   // nilearn masker defaults: no detrend, no standardization, no filter, t_r None.
@@ -41,9 +55,13 @@ struct ExtractRequest {
 struct ExtractResult {
   Eigen::MatrixXd raw;      // time x regions, before cleaning
   Eigen::MatrixXd signals;  // kept time points x regions, cleaned
+  // Region identity: label values (labels), map indices from 0 (maps), seed index from 0
+  // (spheres), in column order.
   std::vector<double> labels;
   std::vector<int64_t> voxel_counts;
   std::vector<double> masked_out_labels;
+  std::vector<double> labels_lost_in_resampling;
+  std::string resampling_report;  // lost / shrunk labels when the atlas was resampled
   double header_tr = 0.0;
   std::string tr_note;
   std::vector<std::string> confound_columns;
