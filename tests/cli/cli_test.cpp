@@ -238,3 +238,24 @@ TEST(Cli, ExtractBidsDatasetWritesXcpdNames) {
   EXPECT_EQ(rm.values.rows(), 12);
   EXPECT_DOUBLE_EQ(rm.values(0, 0), 1.0);
 }
+
+TEST(Cli, DemoRecoversThePlantedNetworks) {
+  const std::string dir = brainenc::test::scratch_dir();
+  const auto r = run_brainenc("demo --out '" + dir + "/demo'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto m = brainenc::io::read_table(
+      dir + "/demo/derivatives/sub-demo_task-rest_space-demo_seg-demo8_stat-pearsoncorrelation_relmat.tsv");
+  ASSERT_EQ(m.values.rows(), 8);
+  // Regions 1-4 share network A's signal, 5-8 network B's.
+  double within = 0, between = 0;
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 8; ++j) {
+      if (i == j) continue;
+      if ((i < 4) == (j < 4)) within += m.values(i, j) / 24.0;
+      else between += m.values(i, j) / 32.0;
+    }
+  EXPECT_GT(within, 0.9);
+  EXPECT_LT(between, 0.5);
+  // A second run refuses to overwrite.
+  EXPECT_EQ(run_brainenc("demo --out '" + dir + "/demo'").exit_code, 2);
+}
