@@ -210,4 +210,32 @@ std::string format_tsv(const Table& table) {
 
 void write_tsv(const std::string& path, const Table& table) { write_text_file(path, format_tsv(table)); }
 
+std::string format_table(const std::string& path, const Table& table) {
+  if (ends_with(path, ".tsv")) return format_tsv(table);
+  const bool csv = ends_with(path, ".csv");
+  const bool afni = ends_with(path, ".1D") || ends_with(path, ".1d") || ends_with(path, ".txt");
+  if (!csv && !afni) throw UsageError(path + ": unknown table format (expected .tsv, .csv, .1D, .txt or .npy)");
+  const char sep = csv ? ',' : '\t';
+  std::string out;
+  for (size_t c = 0; c < table.columns.size(); ++c) {
+    out += c ? std::string(1, sep) : std::string(afni ? "#" : "");
+    out += afni && c ? "#" + table.columns[c] : table.columns[c];
+  }
+  out += '\n';
+  for (Eigen::Index r = 0; r < table.values.rows(); ++r) {
+    for (Eigen::Index c = 0; c < table.values.cols(); ++c) {
+      if (c) out += sep;
+      // AFNI has no missing-value token: NaN is written as such.
+      out += afni && std::isnan(table.values(r, c)) ? "nan" : format_number(table.values(r, c));
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+void write_table(const std::string& path, const Table& table) {
+  if (ends_with(path, ".npy")) return write_npy(path, table.values);
+  write_text_file(path, format_table(path, table));
+}
+
 }  // namespace brainenc::io

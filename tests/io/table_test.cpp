@@ -99,3 +99,21 @@ TEST(Npy, TruncatedDataNamesFile) {
     EXPECT_NE(std::string(e.what()).find("t.npy: truncated"), std::string::npos) << e.what();
   }
 }
+
+TEST(Table, EveryWrittenFormatReadsBack) {
+  Table t;
+  t.columns = {"a", "b"};
+  t.values.resize(2, 2);
+  t.values << 1.5, -2.0, 1e-9, 4.25;
+  const std::string dir = test::scratch_dir();
+  for (const char* ext : {".tsv", ".csv", ".1D", ".txt", ".npy"}) {
+    const std::string p = dir + "/t" + ext;
+    write_table(p, t);
+    const Table r = read_table(p);
+    EXPECT_EQ(r.values, t.values) << ext;
+    if (std::string(ext) != ".npy") {
+      EXPECT_EQ(r.columns, t.columns) << ext;
+    }
+  }
+  EXPECT_THROW(write_table(dir + "/t.xlsx", t), UsageError);
+}

@@ -44,4 +44,10 @@ std::string format_tsv(const Table& table);
 // Writes a TSV with a header row, atomically.
 void write_tsv(const std::string& path, const Table& table);
 
+// The text of a table in the format its file name asks for: .tsv (header row), .csv (header
+// row), .1D / .txt (AFNI: a '#' line naming the columns, whitespace-separated numbers).
+std::string format_table(const std::string& path, const Table& table);
+// Writes .tsv, .csv, .1D, .txt or .npy (float64, rows x columns) by extension, atomically.
+void write_table(const std::string& path, const Table& table);
+
 }  // namespace brainenc::io
