@@ -27,7 +27,8 @@ pp::CleanOptions ExtractRequest::masker_clean_defaults() {
 
 bool ExtractRequest::cleans() const {
   return clean.detrend || clean.standardize != pp::Standardize::None || clean.low_pass || clean.high_pass ||
-         confounds.has_value() || sample_mask.has_value() || clean.filter == pp::TemporalFilter::Cosine;
+         confounds.has_value() || sample_mask.has_value() || clean.filter == pp::TemporalFilter::Cosine ||
+         high_variance_confounds;
 }
 
 namespace {
@@ -79,6 +80,28 @@ class FrameSource {
 };
 
 using AnyMasker = std::variant<pp::LabelsMasker, pp::MapsMasker, pp::SpheresMasker>;
+
+// Every frame of the run, on the BOLD's grid or resampled onto `target`, to `sink` (float32
+// frames as float32, else double).
+template <class Sink>
+void read_frames(const std::string& bold, const io::Grid* target, int64_t T, const char* what,
+                 bool progress, Sink&& sink) {
+  FrameSource source(bold, target);
+  std::vector<float> f32;
+  std::vector<double> f64;
+  for (int64_t t = 0; t < T; ++t) {
+    if (!source.next(f32, f64))
+      throw DataError(bold,
+                      "ended after " + std::to_string(t) + " of " + std::to_string(T) + " frames");
+    if (source.float32())
+      sink(f32.data());
+    else
+      sink(f64.data());
+    if (progress && ((t + 1) % 50 == 0 || t + 1 == T))
+      std::cerr << "\r  " << what << ": frame " << t + 1 << "/" << T << std::flush;
+  }
+  if (progress) std::cerr << "\n";
+}
 
 // A mask on `grid`: as is when it already is, else resampled by nearest neighbour (nilearn).
 std::vector<double> mask_on(const std::string& path, const io::Grid& grid) {
@@ -184,22 +207,39 @@ ExtractResult extract_labels(const ExtractRequest& request, bool progress) {
         throw DataError(request.bold, "sample mask index " + std::to_string(k) + " is outside the run's " +
                                           std::to_string(T) + " volumes");
 
-  FrameSource source(request.bold, to_atlas ? &grid : nullptr);
-  std::vector<float> f32;
-  std::vector<double> f64;
-  for (int64_t t = 0; t < T; ++t) {
-    if (!source.next(f32, f64))
-      throw DataError(request.bold, "ended after " + std::to_string(t) + " of " + std::to_string(T) + " frames");
-    std::visit(
-        [&](auto& m) {
-          if (source.float32()) m.add_frame(f32.data());
-          else m.add_frame(f64.data());
-        },
-        *masker);
-    if (progress && ((t + 1) % 50 == 0 || t + 1 == T))
-      std::cerr << "\r  extracting: frame " << t + 1 << "/" << T << std::flush;
+  // nilearn computes them from the BOLD as given (BaseMasker.transform): every voxel of its own
+  // grid. Pass 1 rides along the masker's pass unless that one sees frames resampled onto the
+  // atlas grid; pass 2 reads the file again.
+  std::unique_ptr<pp::HighVarianceConfounds> hv;
+  if (request.high_variance_confounds)
+    hv = std::make_unique<pp::HighVarianceConfounds>(bold_header.voxels_per_frame(), T,
+                                                     request.high_variance, std::vector<double>{},
+                                                     request.bold);
+  const bool hv_along = hv && !to_atlas;
+
+  read_frames(request.bold, to_atlas ? &grid : nullptr, T, "extracting", progress,
+              [&](const auto* f) {
+                std::visit([&](auto& m) { m.add_frame(f); }, *masker);
+                if (hv_along) hv->add_frame(f);
+              });
+
+  if (hv) {
+    if (!hv_along)
+      read_frames(request.bold, nullptr, T, "high-variance voxels", progress,
+                  [&](const auto* f) { hv->add_frame(f); });
+    read_frames(request.bold, nullptr, T, "high-variance confounds", progress,
+                [&](const auto* f) { hv->gather_frame(f); });
+    r.high_variance_confounds = hv->confounds();
+    // In front of the user's confounds, as BaseMasker.transform stacks them.
+    const Eigen::Index k = r.high_variance_confounds.cols();
+    Eigen::MatrixXd stacked(T, k + confounds.cols());
+    stacked.leftCols(k) = r.high_variance_confounds;
+    if (confounds.cols() > 0) stacked.rightCols(confounds.cols()) = confounds;
+    confounds = std::move(stacked);
+    std::vector<std::string> names;
+    for (Eigen::Index j = 0; j < k; ++j) names.push_back("high_variance_" + std::to_string(j + 1));
+    r.confound_columns.insert(r.confound_columns.begin(), names.begin(), names.end());
   }
-  if (progress) std::cerr << "\n";
 
   r.raw = std::visit([](const auto& m) { return m.signals(); }, *masker);
   if (auto* lm = std::get_if<pp::LabelsMasker>(masker.get())) {

@@ -38,7 +38,17 @@ void declare_confounds_options(po::options_description& o) {
     ("no-demean", "do not demean the selected confounds")
     ("sample-mask", po::value<std::string>(),
      "volumes to keep: a one-column file of 0/1 per volume, or of kept volume indices (0-based); "
-     "combined with the confounds' own mask (scrubbing, non-steady-state)");
+     "combined with the confounds' own mask (scrubbing, non-steady-state)")
+    ("high-variance-confounds",
+     "also regress out nilearn's high-variance confounds (the maskers' "
+     "high_variance_confounds=True): principal components of the detrended BOLD's "
+     "highest-variance voxels, over every voxel of the BOLD grid, put before the other "
+     "confounds; reads the BOLD a second time")
+    ("hv-n-confounds", po::value<int>(),
+     "with --high-variance-confounds: number of components (default 5)")
+    ("hv-percentile", po::value<double>(),
+     "with --high-variance-confounds: percent of the voxels, those of highest variance, "
+     "used (default 2)");
 }
 
 void declare_clean_options(po::options_description& o) {
@@ -136,6 +146,19 @@ void apply_extract_options(const po::variables_map& vm, const std::string& confo
     }
     request.confounds = c;
   }
+
+  request.high_variance_confounds = vm.count("high-variance-confounds") > 0;
+  for (const char* opt : {"hv-n-confounds", "hv-percentile"})
+    if (vm.count(opt) && !request.high_variance_confounds)
+      throw UsageError(std::string("--") + opt + " needs --high-variance-confounds");
+  pp::HighVarianceOptions& hv = request.high_variance;
+  if (vm.count("hv-n-confounds")) hv.n_confounds = vm["hv-n-confounds"].as<int>();
+  if (vm.count("hv-percentile")) hv.percentile = vm["hv-percentile"].as<double>();
+  if (hv.n_confounds < 1)
+    throw UsageError("--hv-n-confounds: " + std::to_string(hv.n_confounds) + " is not at least 1");
+  if (!(hv.percentile >= 0.0 && hv.percentile <= 100.0))
+    throw UsageError("--hv-percentile: " + io::format_number(hv.percentile) +
+                     " is not in [0, 100]");
 
   if (vm.count("sample-mask")) request.sample_mask = read_sample_mask(vm["sample-mask"].as<std::string>());
 

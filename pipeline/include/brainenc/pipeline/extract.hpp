@@ -1,6 +1,6 @@
 // One run's ROI extraction, as nilearn's NiftiLabelsMasker.fit_transform: stream the BOLD once
 // through a labels masker, then clean the region signals (signal.clean) with the run's
-// confounds and sample mask.
+// confounds and sample mask. High-variance confounds read the BOLD a second time.
 #pragma once
 
 #include <Eigen/Core>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "brainenc/preprocessing/fmriprep_confounds.hpp"
+#include "brainenc/preprocessing/high_variance_confounds.hpp"
 #include "brainenc/preprocessing/labels_masker.hpp"
 #include "brainenc/preprocessing/signal_clean.hpp"
 
@@ -42,6 +43,11 @@ struct ExtractRequest {
   ResamplingTarget resampling_target = ResamplingTarget::Data;
   preprocessing::LabelsMaskerOptions masker;
   std::optional<ConfoundsRequest> confounds;
+  // The maskers' high_variance_confounds=True: components of the BOLD's highest-variance voxels
+  // (every voxel of its own grid, whatever the mask and resampling target, all volumes), put
+  // before the confounds' columns. nilearn's maskers always use the default options.
+  bool high_variance_confounds = false;
+  preprocessing::HighVarianceOptions high_variance;
   // nilearn masker defaults: no detrend, no standardization, no filter, t_r None.
   preprocessing::CleanOptions clean = masker_clean_defaults();
   // Explicit sample mask (kept volume indices), combined with the confounds' own.
@@ -64,7 +70,8 @@ struct ExtractResult {
   std::string resampling_report;  // lost / shrunk labels when the atlas was resampled
   double header_tr = 0.0;
   std::string tr_note;
-  std::vector<std::string> confound_columns;
+  std::vector<std::string> confound_columns;  // high_variance_<k> first when requested
+  Eigen::MatrixXd high_variance_confounds;    // time x n_confounds, when requested
   std::optional<std::vector<int64_t>> sample_mask;
   std::vector<std::string> warnings;
 };
