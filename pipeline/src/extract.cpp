@@ -115,7 +115,7 @@ std::vector<double> mask_on(const std::string& path, const io::Grid& grid) {
 
 }  // namespace
 
-ExtractResult extract_labels(const ExtractRequest& request, bool progress) {
+ExtractResult extract_labels(const ExtractRequest& request, bool progress, pp::AtlasCache* cache) {
   ExtractResult r;
   // The grid the regions are defined on: the BOLD's, or the atlas's with resampling_target labels.
   const io::NiftiHeader bold_header = io::read_nifti_header(request.bold);
@@ -138,10 +138,14 @@ ExtractResult extract_labels(const ExtractRequest& request, bool progress) {
                                            " frames; use --maps for 4D probabilistic atlases");
       std::vector<double> labels = atlas->data;
       if (!pp::same_fov(atlas->grid, grid)) {
-        pp::ResampledLabels res = pp::resample_labels(*atlas, grid, request.atlas, request.masker.background_label);
-        r.labels_lost_in_resampling = res.report.lost;
-        r.resampling_report = res.report.summary();
-        labels = std::move(res.labels);
+        // Once per (atlas, grid) within a run of many subjects.
+        std::shared_ptr<const pp::ResampledLabels> res =
+            cache ? cache->labels(request.atlas, grid, request.masker.background_label)
+                  : std::make_shared<const pp::ResampledLabels>(
+                        pp::resample_labels(*atlas, grid, request.atlas, request.masker.background_label));
+        r.labels_lost_in_resampling = res->report.lost;
+        r.resampling_report = res->report.summary();
+        labels = res->labels;
       }
       masker = std::make_unique<AnyMasker>(std::in_place_type<pp::LabelsMasker>, labels, mask, request.masker);
       const auto& lm = std::get<pp::LabelsMasker>(*masker);

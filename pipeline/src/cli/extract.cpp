@@ -73,6 +73,10 @@ nlohmann::json sidecar(const Job& job, const ExtractRequest& req, const ExtractR
     c["high_pass"] = req.clean.high_pass ? nlohmann::json(*req.clean.high_pass) : nlohmann::json();
     c["t_r"] = req.clean.t_r ? nlohmann::json(*req.clean.t_r) : nlohmann::json();
     c["standardize_confounds"] = req.clean.standardize_confounds;
+    if (req.high_variance_confounds)
+      c["high_variance_confounds"] = {{"n_confounds", req.high_variance.n_confounds},
+                                      {"percentile", req.high_variance.percentile},
+                                      {"detrend", req.high_variance.detrend}};
     c["confounds"] = r.confound_columns;
     if (r.sample_mask) c["sample_mask"] = *r.sample_mask;
     meta["cleaning"] = c;
@@ -222,6 +226,7 @@ Command extract_command() {
       }
 
     size_t done = 0;
+    pp::AtlasCache atlas_cache;
     for (const auto& j : jobs) {
       ExtractRequest req;
       req.bold = j.bold;
@@ -243,7 +248,7 @@ Command extract_command() {
       const double tr = j.tr > 0 ? j.tr : io::read_nifti_header(j.bold).tr_seconds;
       apply_extract_options(vm, j.confounds, tr, req);
       if (!quiet) std::cerr << "[" << done + 1 << "/" << jobs.size() << "] " << j.bold << "\n";
-      const ExtractResult r = extract_labels(req, !quiet);
+      const ExtractResult r = extract_labels(req, !quiet, &atlas_cache);
       for (const auto& w : r.warnings)
         if (!quiet) std::cerr << "  warning: " << w << "\n";
       if (!r.labels_lost_in_resampling.empty() && !quiet)

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "brainenc/preprocessing/atlas_resampling.hpp"
 #include "brainenc/preprocessing/fmriprep_confounds.hpp"
 #include "brainenc/preprocessing/high_variance_confounds.hpp"
 #include "brainenc/preprocessing/labels_masker.hpp"
@@ -79,6 +80,8 @@ struct ExtractResult {
 // Throws DataError when the atlas or mask does not share the BOLD grid, when the atlas has no
 // region inside the data, when confounds do not match the run, or when the BOLD stream is
 // truncated or corrupt.
-ExtractResult extract_labels(const ExtractRequest& request, bool progress);
+// `cache` (optional) keeps resampled atlases across runs that share a grid.
+ExtractResult extract_labels(const ExtractRequest& request, bool progress,
+                             preprocessing::AtlasCache* cache = nullptr);
 
 }  // namespace brainenc::pipeline
