@@ -1,0 +1,184 @@
+// Phenotype tables (CSV / TSV with RFC 4180 quoting) and the subjects they describe.
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "brainenc/io/error.hpp"
+#include "brainenc/models/cohort.hpp"
+
+namespace brainenc::models {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string trim(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+// One record of RFC 4180 text starting at `pos`; a quoted field may hold delimiters, doubled
+// quotes and line breaks. Returns false at the end of the text.
+bool next_record(const std::string& text, size_t& pos, char delimiter,
+                 std::vector<std::string>& fields, size_t& line_no, const std::string& path) {
+  fields.clear();
+  if (pos >= text.size()) return false;
+  const size_t start_line = line_no;
+  std::string field;
+  bool quoted = false, was_quoted = false;
+  for (; pos < text.size(); ++pos) {
+    const char c = text[pos];
+    if (quoted) {
+      if (c == '"' && pos + 1 < text.size() && text[pos + 1] == '"') {
+        field += '"';
+        ++pos;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        if (c == '\n') ++line_no;
+        field += c;
+      }
+    } else if (c == '"' && trim(field).empty()) {
+      quoted = was_quoted = true;
+      field.clear();
+    } else if (c == delimiter) {
+      fields.push_back(was_quoted ? field : trim(field));
+      field.clear();
+      was_quoted = false;
+    } else if (c == '\n') {
+      ++pos;
+      ++line_no;
+      break;
+    } else {
+      field += c;
+    }
+  }
+  if (quoted)
+    throw DataError(path, "line " + std::to_string(start_line) + ": unterminated quoted field");
+  fields.push_back(was_quoted ? field : trim(field));
+  return true;
+}
+
+std::string cell(const PhenotypeTable& t, size_t row, int column) {
+  return column < 0 ? std::string() : t.rows[row][static_cast<size_t>(column)];
+}
+
+int required_column(const PhenotypeTable& t, const std::string& name, const std::string& option,
+                    const std::string& path) {
+  if (name.empty()) return -1;
+  const int c = t.find(name);
+  if (c < 0) throw UsageError(option + " '" + name + "' is not a column of " + path);
+  return c;
+}
+
+}  // namespace
+
+int PhenotypeTable::find(const std::string& name) const {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+PhenotypeTable read_phenotype_table(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path, "cannot open");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte order mark
+  const char delimiter = ends_with(path, ".csv") ? ',' : '\t';
+
+  PhenotypeTable t;
+  std::vector<std::string> fields;
+  size_t pos = 0, line_no = 1;
+  for (;;) {
+    const size_t record_line = line_no;
+    if (!next_record(text, pos, delimiter, fields, line_no, path)) break;
+    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
+    if (t.columns.empty()) {
+      t.columns = fields;
+      continue;
+    }
+    if (fields.size() != t.columns.size())
+      throw DataError(path, "line " + std::to_string(record_line) + " has " +
+                                std::to_string(fields.size()) + " fields, the header has " +
+                                std::to_string(t.columns.size()));
+    t.rows.push_back(fields);
+  }
+  if (t.columns.empty()) throw DataError(path, "is empty (no header row)");
+  return t;
+}
+
+Cohort load_phenotype(const CohortOptions& o) {
+  const PhenotypeTable t = read_phenotype_table(o.phenotype);
+  const int id_c = required_column(t, o.id_column, "id column", o.phenotype);
+  if (id_c < 0) throw UsageError("the id column must be set");
+  const int label_c = required_column(t, o.label_column, "label column", o.phenotype);
+  const int site_c = required_column(t, o.site_column, "site column", o.phenotype);
+  const int age_c = required_column(t, o.age_column, "age column", o.phenotype);
+  const int sex_c = required_column(t, o.sex_column, "sex column", o.phenotype);
+  std::vector<int> cov_c;
+  for (const auto& name : o.covariates)
+    cov_c.push_back(required_column(t, name, "covariate", o.phenotype));
+  if (label_c < 0 && o.require_label)
+    throw UsageError("require_label needs a label column (" + o.phenotype + ")");
+
+  const std::set<std::string> missing(o.missing_values.begin(), o.missing_values.end());
+  auto number = [&](const std::string& s) {
+    double v = Subject::kMissing;
+    if (missing.count(s)) return v;
+    const char* b = s.data() + (s.rfind('+', 0) == 0 ? 1 : 0);
+    const auto r = std::from_chars(b, s.data() + s.size(), v);
+    return r.ec == std::errc() && r.ptr == s.data() + s.size() ? v : Subject::kMissing;
+  };
+
+  Cohort cohort;
+  std::set<std::string> seen;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    Subject s;
+    s.id = cell(t, r, id_c);
+    const std::string where = o.phenotype + " line " + std::to_string(r + 2);
+    if (s.id.empty() || missing.count(s.id)) {
+      cohort.problems.push_back({where, "no id in column '" + o.id_column + "'"});
+      continue;
+    }
+    if (!seen.insert(s.id).second) {
+      cohort.problems.push_back(
+          {s.id, "id appears twice in " + o.phenotype + " (later row left out)"});
+      continue;
+    }
+    s.site = cell(t, r, site_c);
+    const std::string label = cell(t, r, label_c);
+    if (label_c >= 0 && !missing.count(label)) {
+      if (label == o.positive_label)
+        s.label = 1;
+      else if (o.negative_label.empty() || label == o.negative_label)
+        s.label = 0;
+    }
+    if (o.require_label && s.label < 0) {
+      cohort.problems.push_back(
+          {s.id, "label '" + label + "' in column '" + o.label_column + "' is neither '" +
+                     o.positive_label + "' nor " +
+                     (o.negative_label.empty() ? "a value" : "'" + o.negative_label + "'")});
+      continue;
+    }
+    s.age = number(cell(t, r, age_c));
+    std::string sex = cell(t, r, sex_c);
+    std::transform(sex.begin(), sex.end(), sex.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    s.sex = sex == "m" || sex == "male" ? 1.0 : sex == "f" || sex == "female" ? 2.0 : number(sex);
+    for (size_t k = 0; k < cov_c.size(); ++k)
+      s.covariates[o.covariates[k]] = number(cell(t, r, cov_c[k]));
+    cohort.subjects.push_back(std::move(s));
+  }
+  return cohort;
+}
+
+}  // namespace brainenc::models
