@@ -49,13 +49,32 @@ std::vector<std::string> split(const std::string& line, char delimiter) {
     while (ss >> tok) out.push_back(tok);
     return out;
   }
-  size_t start = 0;
-  for (;;) {
-    const size_t p = line.find(delimiter, start);
-    out.push_back(trim(line.substr(start, p == std::string::npos ? std::string::npos : p - start)));
-    if (p == std::string::npos) break;
-    start = p + 1;
+  // RFC 4180 quoting: a field in double quotes may hold the delimiter, "" is a literal quote.
+  std::string field;
+  bool quoted = false, was_quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char ch = line[i];
+    if (quoted) {
+      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (ch == '"') {
+        quoted = false;
+      } else {
+        field += ch;
+      }
+    } else if (ch == '"' && trim(field).empty()) {
+      quoted = was_quoted = true;
+      field.clear();
+    } else if (ch == delimiter) {
+      out.push_back(was_quoted ? field : trim(field));
+      field.clear();
+      was_quoted = false;
+    } else {
+      field += ch;
+    }
   }
+  out.push_back(was_quoted ? field : trim(field));
   return out;
 }
 

@@ -117,3 +117,22 @@ TEST(Table, EveryWrittenFormatReadsBack) {
   }
   EXPECT_THROW(write_table(dir + "/t.xlsx", t), UsageError);
 }
+
+TEST(Table, QuotedCsvFieldsKeepTheirCommas) {
+  const std::string p = test::scratch_dir() + "/pheno.csv";
+  std::ofstream(p) << ",SUB_ID,NOTE\n0,50682,\"frontal lob gone, rest of brain warped\"\n1,50683,\"say \"\"hi\"\"\"\n";
+  const TextTable t = read_text_table(p);
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.columns[0], "");
+  EXPECT_EQ(t.rows[0][2], "frontal lob gone, rest of brain warped");
+  EXPECT_EQ(t.rows[1][2], "say \"hi\"");
+}
+
+TEST(Table, AbidePhenotypeReads) {
+  const std::string p = test::shared_file("data/abide_cc200/Phenotypic_V1_0b_preprocessed1_devsites.csv");
+  BRAINENC_SKIP_IF_EMPTY(p);
+  const TextTable t = read_text_table(p);
+  EXPECT_GE(t.rows.size(), 749u);
+  EXPECT_GE(t.find("DX_GROUP"), 0);
+  EXPECT_GE(t.find("SITE_ID"), 0);
+}
