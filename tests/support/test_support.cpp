@@ -36,21 +36,37 @@ Eigen::MatrixXd expected_matrix(const std::string& case_name, const std::string&
 }
 
 namespace {
-struct ScratchRoot {
+// The scratch root is removed by a gtest environment's TearDown, i.e. before static destruction:
+// removing it from a static destructor crashed at exit on the GPU machine (LibTorch 2.11), once
+// torch's own statics were gone.
+struct ScratchRoot : ::testing::Environment {
   std::string path;
-  ScratchRoot() {
-    std::string tmpl = (fs::temp_directory_path() / "brainenc-test-XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~ScratchRoot() {
+  void TearDown() override {
+    if (path.empty()) return;
     std::error_code ec;
     fs::remove_all(path, ec);
+    path.clear();
   }
 };
+ScratchRoot* scratch_root() {
+  static ScratchRoot* root = [] {
+    auto* r = new ScratchRoot;  // owned by gtest once registered
+    ::testing::AddGlobalTestEnvironment(r);
+    return r;
+  }();
+  return root;
+}
+// Register before main() so that the environment's TearDown runs even when no test asks for a
+// scratch folder first.
+[[maybe_unused]] const ScratchRoot* const registered = scratch_root();
 }  // namespace
 
 std::string scratch_dir() {
-  static ScratchRoot root;
+  ScratchRoot& root = *scratch_root();
+  if (root.path.empty()) {
+    std::string tmpl = (fs::temp_directory_path() / "brainenc-test-XXXXXX").string();
+    root.path = mkdtemp(tmpl.data());
+  }
   static int counter = 0;
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "test";

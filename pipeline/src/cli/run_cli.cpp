@@ -18,9 +18,12 @@ void print_overview(std::ostream& out) {
   out << "brainenc " << BRAINENC_VERSION
       << " - fMRI/DWI to ROI signals, connectomes and brain encoders\n\n"
          "usage: brainenc <command> [options]\n       brainenc <command> --help\n\ncommands:\n";
-  for (const auto& c : commands()) {
-    out << "  " << c.name << std::string(c.name.size() < 12 ? 12 - c.name.size() : 1, ' ') << c.summary << "\n";
-  }
+  auto line = [&out](const std::string& name, const std::string& summary) {
+    out << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ') << summary << "\n";
+  };
+  for (const auto& c : commands()) line(c.name, c.summary);
+  // Listed from the executable's own table: --help never loads LibTorch.
+  for (const auto& c : model_command_summaries()) line(c.name, c.summary);
   out << "\nexit codes: 0 ok, 1 data or runtime error, 2 usage error\n";
 }
 
@@ -66,10 +69,21 @@ int run_cli(int argc, char** argv) {
     std::cout << "brainenc " << BRAINENC_VERSION << "\n";
     return 0;
   }
-  for (const auto& cmd : commands()) {
-    if (cmd.name != name) continue;
+  const Command* found = nullptr;
+  for (const auto& cmd : commands())
+    if (cmd.name == name) found = &cmd;
+  bool model_command = false;
+  for (const auto& m : model_command_summaries())
+    if (m.name == name) model_command = true;
+  if (found != nullptr || model_command) {
     try {
-      return dispatch(cmd, argc - 1, argv + 1);
+      if (found == nullptr) {
+        for (const auto& cmd : model_commands())
+          if (cmd.name == name) found = &cmd;
+        if (found == nullptr)
+          throw RuntimeError(std::string(kModelModuleFile) + " has no command '" + name + "'");
+      }
+      return dispatch(*found, argc - 1, argv + 1);
     } catch (const Error& e) {
       std::cerr << "brainenc " << name << ": error: " << e.what() << "\n";
       if (e.kind() == ErrorKind::Usage) std::cerr << "(see 'brainenc " << name << " --help')\n";

@@ -23,8 +23,32 @@ struct Command {
   std::function<int(const po::variables_map&)> run;
 };
 
-// Every subcommand, in the order `brainenc --help` lists them.
+// Every subcommand built into the executable, in the order `brainenc --help` lists them.
 const std::vector<Command>& commands();
+
+// The model commands (pretrain, train, evaluate, predict) need LibTorch, whose loading costs
+// ~0.6 s and ~160 MB. They live in a module, brainenc_model_commands.so, that brainenc opens with
+// dlopen only when one of them runs; the executable keeps their names and summaries for
+// `brainenc --help`.
+struct CommandSummary {
+  std::string name;
+  std::string summary;
+};
+const std::vector<CommandSummary>& model_command_summaries();
+
+// The module's one entry point, found with dlsym: returns its commands, or nullptr when `abi`
+// differs from the kModelModuleAbi it was built with (a module left from another build).
+// Bump kModelModuleAbi whenever Command or anything it passes across changes.
+inline constexpr int kModelModuleAbi = 1;
+inline constexpr const char* kModelModuleFile = "brainenc_model_commands.so";
+inline constexpr const char* kModelModuleEntry = "brainenc_model_commands";
+using ModelModuleEntry = const std::vector<Command>* (*)(int abi);
+
+// Opens the module (once per process) and returns its commands. Looks in $BRAINENC_MODULE_DIR
+// when set, else next to the executable (/proc/self/exe). RuntimeError saying where it looked
+// when it is missing, what dlopen said when it cannot load, and that brainenc was built without
+// LibTorch when BRAINENC_WITH_TORCH was OFF.
+const std::vector<Command>& model_commands();
 
 // Parses argv, dispatches, maps exceptions to exit codes (0 ok, 1 data/runtime, 2 usage).
 int run_cli(int argc, char** argv);

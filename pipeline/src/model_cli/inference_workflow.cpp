@@ -1,0 +1,128 @@
+// brainenc evaluate and predict: a trained checkpoint over a data set.
+#include <filesystem>
+#include <limits>
+#include <map>
+
+#include "brainenc/io/atomic_file.hpp"
+#include "brainenc/io/error.hpp"
+#include "brainenc/io/table.hpp"
+#include "brainenc/models/checkpoint.hpp"
+#include "brainenc/models/trainer.hpp"
+#include "model_registry.hpp"
+#include "workflow.hpp"
+#include "workflow_support.hpp"
+
+namespace brainenc::pipeline {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct LoadedModel {
+  models::Checkpoint checkpoint;
+  json run;
+  std::unique_ptr<ModelData> data;
+  std::unique_ptr<models::TrainingTask> task;
+};
+
+// A trained checkpoint, its model rebuilt over the data set (stored data options, overridden by
+// the ones given).
+LoadedModel load_trained(const json& cfg, bool need_labels) {
+  LoadedModel m;
+  const std::string path = cfg.at("checkpoint").get<std::string>();
+  m.checkpoint = models::read_checkpoint(path);
+  m.run = m.checkpoint.options.value("run", json::object());
+  if (m.run.value("command", "") != "train")
+    throw UsageError(
+        "--checkpoint " + path + " was not written by brainenc train" +
+        (m.run.value("command", "") == "pretrain" ? " (it is a pretraining checkpoint)" : ""));
+  const std::string model = m.run.at("model").get<std::string>();
+  const ModelAdapter& adapter = find_model(model);
+  json data = m.run.at("data");
+  for (const auto& [key, value] : cfg.at("data").items()) data[key] = value;
+  m.data = adapter.open(data_options_from_json(data), m.run.at("model_options"), need_labels);
+  m.task = m.data->classification_task(all_samples(m.data->cohort().size()));
+  models::load_module_state(m.task->module(), m.checkpoint.best_weights(), path);
+  return m;
+}
+
+torch::Tensor score_all(LoadedModel& m, const json& cfg) {
+  const models::TrainerOptions t =
+      models::trainer_options_from_json(m.checkpoint.options.at("trainer"));
+  const torch::Device device = models::parse_device(cfg.at("device").get<std::string>());
+  m.task->module().to(device);
+  return models::predict_scores(*m.task, all_samples(m.data->cohort().size()), device, t.batch_size,
+                                t.bf16_autocast);
+}
+
+// The part of the training run each subject was in ("none": not in that run).
+std::vector<std::string> stored_parts(const json& run, const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> part;
+  const json subjects = run.value("subjects", json::object());
+  for (const char* p : {"train", "val", "test"})
+    for (const auto& id : subjects.value(p, json::array())) part[id.get<std::string>()] = p;
+  std::vector<std::string> out;
+  for (const auto& id : ids) out.push_back(part.count(id) ? part[id] : "none");
+  return out;
+}
+
+}  // namespace
+
+int run_evaluate(const json& cfg) {
+  const Reporter say(cfg.at("quiet").get<bool>());
+  models::parse_device(cfg.at("device").get<std::string>());
+  const std::string out_dir = cfg.at("out_dir").get<std::string>();
+  check_out_dir(out_dir, {"metrics.json", "predictions.tsv"}, cfg.at("force").get<bool>(), false,
+                false);
+  LoadedModel m = load_trained(cfg, /*need_labels=*/true);
+  const models::Cohort& cohort = m.data->cohort();
+  report_problems(cohort, say);
+  const std::vector<double> scores = score_vector(score_all(m, cfg));
+  const auto ids = cohort.ids();
+  const auto labels = cohort.labels();
+  const auto parts = stored_parts(m.run, ids);
+  json metrics = json::object();
+  for (const char* p : {"train", "val", "test", "none"}) {
+    std::vector<int64_t> samples;
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (parts[i] == p) samples.push_back(int64_t(i));
+    if (!samples.empty()) metrics[p] = binary_metrics_json(scores, labels, samples);
+  }
+  metrics["all"] = binary_metrics_json(scores, labels, all_samples(cohort.size()));
+  json out = {{"command", "evaluate"},
+              {"checkpoint", cfg.at("checkpoint")},
+              {"model", m.run.at("model")},
+              {"best_epoch", m.checkpoint.state.best_epoch},
+              {"metrics", metrics}};
+  io::OutputSet outputs;
+  outputs.add((fs::path(out_dir) / "metrics.json").string(), out.dump(2) + "\n");
+  outputs.add((fs::path(out_dir) / "predictions.tsv").string(),
+              predictions_tsv(ids, parts, scores, labels));
+  outputs.commit();
+  for (const auto& [part, value] : metrics.items())
+    if (!value.is_null())
+      say("  " + part + ": n " + value["n"].dump() + ", auroc " + value["auroc"].dump() +
+          ", accuracy " + value["accuracy"].dump());
+  return 0;
+}
+
+int run_predict(const json& cfg) {
+  const Reporter say(cfg.at("quiet").get<bool>());
+  models::parse_device(cfg.at("device").get<std::string>());
+  const std::string out_dir = cfg.at("out_dir").get<std::string>();
+  check_out_dir(out_dir, {"predictions.tsv"}, cfg.at("force").get<bool>(), false, false);
+  // Labels are optional here: the stored label file is only used when given again.
+  json c = cfg;
+  if (!c["data"].contains("labels")) c["data"]["labels"] = "";
+  LoadedModel m = load_trained(c, /*need_labels=*/false);
+  const models::Cohort& cohort = m.data->cohort();
+  report_problems(cohort, say);
+  const std::vector<double> scores = score_vector(score_all(m, cfg));
+  const auto ids = cohort.ids();
+  io::write_text_file((fs::path(out_dir) / "predictions.tsv").string(),
+                      predictions_tsv(ids, stored_parts(m.run, ids), scores, cohort.labels()));
+  say("  " + std::to_string(ids.size()) + " subjects scored");
+  return 0;
+}
+
+}  // namespace brainenc::pipeline

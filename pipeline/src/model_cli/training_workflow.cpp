@@ -1,0 +1,270 @@
+// brainenc train and pretrain: the Trainer over each split of a cohort.
+#include <filesystem>
+#include <limits>
+#include <set>
+
+#include "brainenc/io/atomic_file.hpp"
+#include "brainenc/io/error.hpp"
+#include "brainenc/io/table.hpp"
+#include "brainenc/models/checkpoint.hpp"
+#include "brainenc/models/trainer.hpp"
+#include "model_registry.hpp"
+#include "workflow.hpp"
+#include "workflow_support.hpp"
+
+namespace brainenc::pipeline {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::vector<double> score_vector(const torch::Tensor& scores) {
+  const torch::Tensor c = scores.to(torch::kCPU, torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+namespace {
+
+models::ValidationMetric validation_metric(const std::string& name,
+                                           const std::vector<int>& labels) {
+  if (name == "loss") return models::validation_loss();
+  return models::validation_score(
+      "auroc", true, [labels](const torch::Tensor& scores, const std::vector<int64_t>& samples) {
+        const std::vector<double> s = score_vector(scores);
+        Eigen::VectorXi l(Eigen::Index(samples.size()));
+        for (size_t k = 0; k < samples.size(); ++k) l[Eigen::Index(k)] = labels[size_t(samples[k])];
+        try {
+          return models::roc_auc(
+              Eigen::Map<const Eigen::VectorXd>(s.data(), Eigen::Index(s.size())), l);
+        } catch (const DataError&) {
+          return std::numeric_limits<double>::quiet_NaN();  // one class only in the validation part
+        }
+      });
+}
+
+std::string describe(const models::Split& s, size_t k, size_t n) {
+  std::string d = "split " + std::to_string(k + 1) + "/" + std::to_string(n) + " (repeat " +
+                  std::to_string(s.repeat) + ", fold " + std::to_string(s.fold) +
+                  (s.test_site.empty() ? "" : ", test site " + s.test_site) + "): train " +
+                  std::to_string(s.train.size()) + ", val " + std::to_string(s.val.size()) +
+                  ", test " + std::to_string(s.test.size());
+  return d;
+}
+
+json split_header(const models::Split& s, size_t k) {
+  return {{"split_index", k},
+          {"repeat", s.repeat},
+          {"fold", s.fold},
+          {"test_site", s.test_site},
+          {"sizes", {{"train", s.train.size()}, {"val", s.val.size()}, {"test", s.test.size()}}}};
+}
+
+models::TrainerOptions trainer_options(const json& cfg, const std::string& dir, uint64_t seed) {
+  models::TrainerOptions t = models::trainer_options_from_json(cfg.at("trainer"), "configuration");
+  t.device = cfg.at("device").get<std::string>();
+  t.seed = seed;
+  t.progress = !cfg.at("quiet").get<bool>();
+  t.checkpoint_path = (fs::path(dir) / "checkpoint.pt").string();
+  t.log_path = (fs::path(dir) / "log.jsonl").string();
+  return t;
+}
+
+// --resume: the stored run must be this one.
+void check_same_run(const models::Checkpoint& c, const json& run, const std::string& path) {
+  const json stored = c.options.value("run", json::object());
+  for (const auto& [key, value] : run.items())
+    if (!stored.contains(key) || stored[key] != value)
+      throw UsageError("--resume: " + path + " belongs to another run (its " + key + " differs)");
+}
+
+// --init: a checkpoint file, or a pretrain --out-dir holding split-<k>/checkpoint.pt.
+// --init: a checkpoint file, or a pretrain --out-dir holding split-<k>/checkpoint.pt.
+std::string init_checkpoint(const std::string& init, size_t k) {
+  std::error_code ec;
+  if (fs::is_directory(init, ec)) return (fs::path(split_dir(init, k)) / "checkpoint.pt").string();
+  return init;
+}
+
+// Pretraining must not have seen the test subjects of the split it initialises (its train and
+// val parts are fine). Checked for every split before anything is written.
+void check_init(const std::string& init, const models::SplitSet& splits,
+                const std::vector<std::string>& ids) {
+  for (size_t k = 0; k < splits.splits.size(); ++k) {
+    const std::string path = init_checkpoint(init, k);
+    const models::Checkpoint c = models::read_checkpoint(path);
+    std::set<std::string> test_ids;
+    for (auto i : splits.splits[k].test) test_ids.insert(ids[size_t(i)]);
+    const json subjects = c.options.value("run", json::object()).value("subjects", json::object());
+    size_t leaked = 0;
+    std::string example;
+    for (const char* part : {"train", "val"})
+      for (const auto& id : subjects.value(part, json::array()))
+        if (test_ids.count(id.get<std::string>()) && leaked++ == 0) example = id.get<std::string>();
+    if (leaked > 0)
+      throw UsageError("--init " + path + ": its pretraining used " + std::to_string(leaked) +
+                       " subject(s) of the test part of split " + std::to_string(k) + " (e.g. " +
+                       example + "); pretrain with the same --splits");
+  }
+}
+
+void initialise_from(const std::string& path, models::TrainingTask& task, const ModelData& data,
+                     const Reporter& say) {
+  const models::Checkpoint c = models::read_checkpoint(path);
+  const auto copied = models::load_matching_state(task.module(), c.best_weights(),
+                                                  data.pretrained_prefixes(), path);
+  say("  initialised " + std::to_string(copied.size()) + " tensors from " + path);
+}
+
+}  // namespace
+
+int run_train(const json& cfg) {
+  const Reporter say(cfg.at("quiet").get<bool>());
+  models::parse_device(cfg.at("device").get<std::string>());
+  const std::string out_dir = cfg.at("out_dir").get<std::string>();
+  const bool resume = cfg.at("resume").get<bool>();
+  check_out_dir(out_dir, {"metrics.json", "splits.json", "split-0"}, cfg.at("force").get<bool>(),
+                resume, true);
+  const std::string init = cfg.value("init", "");
+  if (!init.empty() && !fs::exists(init))
+    throw DataError(init, "--init: no such checkpoint or pretrain folder");
+  const std::string model = cfg.at("model").get<std::string>();
+  const ModelAdapter& adapter = find_model(model);
+  const DataOptions data_options = data_options_from_json(cfg.at("data"));
+  auto data = adapter.open(data_options, cfg.at("model_options"), /*need_labels=*/true);
+  const models::Cohort& cohort = data->cohort();
+  report_problems(cohort, say);
+  json split_cfg = cfg.at("split");
+  const std::string saved_splits = (fs::path(out_dir) / "splits.json").string();
+  if (resume && fs::exists(saved_splits)) split_cfg["splits_file"] = saved_splits;
+  const models::SplitSet splits = make_splits(split_cfg, cohort, data_options.site_column);
+  const std::vector<std::string> ids = cohort.ids();
+  if (!init.empty()) check_init(init, splits, ids);
+  models::save_splits(saved_splits, splits);
+
+  const std::vector<int> labels = cohort.labels();
+  const auto seed = cfg.at("seed").get<uint64_t>();
+  const std::string metric_name = cfg.at("val_metric").get<std::string>();
+  json per_split = json::array();
+  std::vector<models::BinaryMetrics> test_metrics;
+  for (size_t k = 0; k < splits.splits.size(); ++k) {
+    const models::Split& split = splits.splits[k];
+    say(describe(split, k, splits.splits.size()));
+    const std::string dir = split_dir(out_dir, k);
+    const auto train = to_samples(split.train), val = to_samples(split.val),
+               test = to_samples(split.test);
+    const models::TrainerOptions topt = trainer_options(cfg, dir, seed + k);
+
+    models::seed_torch(seed + k);
+    auto task = data->classification_task(train);
+    json run = run_identity(cfg, "train");
+    run["split_index"] = k;
+    run["subjects"] = {{"train", ids_json(split.train, ids)},
+                       {"val", ids_json(split.val, ids)},
+                       {"test", ids_json(split.test, ids)}};
+    const bool resuming = resume && fs::exists(topt.checkpoint_path);
+    if (!resuming && !init.empty()) initialise_from(init_checkpoint(init, k), *task, *data, say);
+    models::Trainer trainer(*task, topt, validation_metric(metric_name, labels), run);
+    if (resuming) {
+      check_same_run(models::read_checkpoint(topt.checkpoint_path), run, topt.checkpoint_path);
+      trainer.resume(topt.checkpoint_path);
+      say("  resuming from " + topt.checkpoint_path);
+    }
+    const models::TrainResult result = trainer.fit(train, val);
+
+    const auto all = all_samples(cohort.size());
+    const std::vector<double> scores = score_vector(trainer.predict(all));
+    const auto parts = parts_of(ids.size(), split);
+    models::BinaryMetrics test_m;
+    json m = split_header(split, k);
+    m["best_epoch"] = result.best_epoch;
+    m["best_val_" + metric_name] = result.best_metric;
+    m["epochs"] = result.history.size();
+    m["stopped_early"] = result.stopped_early;
+    m["metrics"] = {{"train", binary_metrics_json(scores, labels, train)},
+                    {"val", binary_metrics_json(scores, labels, val)},
+                    {"test", binary_metrics_json(scores, labels, test, &test_m)}};
+    if (!test.empty()) test_metrics.push_back(test_m);
+    io::OutputSet outputs;
+    outputs.add((fs::path(dir) / "predictions.tsv").string(),
+                predictions_tsv(ids, parts, scores, labels));
+    outputs.add((fs::path(dir) / "metrics.json").string(), m.dump(2) + "\n");
+    outputs.commit();
+    if (!m["metrics"]["test"].is_null())
+      say("  test auroc " + io::format_number(test_m.auroc) + ", accuracy " +
+          io::format_number(test_m.accuracy));
+    per_split.push_back(m);
+  }
+  json summary = {{"command", "train"},
+                  {"model", cfg.at("model")},
+                  {"val_metric", metric_name},
+                  {"protocol", splits.protocol},
+                  {"test", summary_json(test_metrics)},
+                  {"splits", per_split}};
+  io::write_text_file((fs::path(out_dir) / "metrics.json").string(), summary.dump(2) + "\n");
+  if (test_metrics.size() > 1)
+    for (const auto& [name, ms] : models::summarize(test_metrics))
+      if (name == "auroc" || name == "accuracy")
+        say("test " + name + " " + models::format_mean_sd(ms) + " over " + std::to_string(ms.n) +
+            " splits");
+  return 0;
+}
+
+int run_pretrain(const json& cfg) {
+  const Reporter say(cfg.at("quiet").get<bool>());
+  models::parse_device(cfg.at("device").get<std::string>());
+  const std::string out_dir = cfg.at("out_dir").get<std::string>();
+  const bool resume = cfg.at("resume").get<bool>();
+  check_out_dir(out_dir, {"metrics.json", "splits.json", "split-0"}, cfg.at("force").get<bool>(),
+                resume, true);
+  const std::string model = cfg.at("model").get<std::string>();
+  const ModelAdapter& adapter = find_model(model);
+  const DataOptions data_options = data_options_from_json(cfg.at("data"));
+  auto data = adapter.open(data_options, cfg.at("model_options"), /*need_labels=*/false);
+  const models::Cohort& cohort = data->cohort();
+  report_problems(cohort, say);
+  json split_cfg = cfg.at("split");
+  const std::string saved_splits = (fs::path(out_dir) / "splits.json").string();
+  if (resume && fs::exists(saved_splits)) split_cfg["splits_file"] = saved_splits;
+  const models::SplitSet splits = make_splits(split_cfg, cohort, data_options.site_column);
+  models::save_splits(saved_splits, splits);
+
+  const std::vector<std::string> ids = cohort.ids();
+  const auto seed = cfg.at("seed").get<uint64_t>();
+  json per_split = json::array();
+  for (size_t k = 0; k < splits.splits.size(); ++k) {
+    const models::Split& split = splits.splits[k];
+    say(describe(split, k, splits.splits.size()) + " (the test part is never seen)");
+    const std::string dir = split_dir(out_dir, k);
+    const auto train = to_samples(split.train), val = to_samples(split.val),
+               test = to_samples(split.test);
+    const models::TrainerOptions topt = trainer_options(cfg, dir, seed + k);
+    models::seed_torch(seed + k);
+    auto task = data->pretraining_task(train);
+    json run = run_identity(cfg, "pretrain");
+    run["split_index"] = k;
+    run["subjects"] = {{"train", ids_json(split.train, ids)},
+                       {"val", ids_json(split.val, ids)},
+                       {"test", ids_json(split.test, ids)}};
+    models::Trainer trainer(*task, topt, models::validation_loss(), run);
+    if (resume && fs::exists(topt.checkpoint_path)) {
+      check_same_run(models::read_checkpoint(topt.checkpoint_path), run, topt.checkpoint_path);
+      trainer.resume(topt.checkpoint_path);
+      say("  resuming from " + topt.checkpoint_path);
+    }
+    const models::TrainResult result = trainer.fit(train, val);
+    json m = split_header(split, k);
+    m["best_epoch"] = result.best_epoch;
+    m["best_val_loss"] = result.best_metric;
+    m["epochs"] = result.history.size();
+    m["stopped_early"] = result.stopped_early;
+    m["final_train_loss"] =
+        result.history.empty() ? json(nullptr) : json(result.history.back().train_loss);
+    per_split.push_back(m);
+  }
+  json summary = {{"command", "pretrain"},
+                  {"model", cfg.at("model")},
+                  {"protocol", splits.protocol},
+                  {"splits", per_split}};
+  io::write_text_file((fs::path(out_dir) / "metrics.json").string(), summary.dump(2) + "\n");
+  return 0;
+}
+
+}  // namespace brainenc::pipeline

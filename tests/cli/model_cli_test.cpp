@@ -1,0 +1,347 @@
+// The model commands end to end, through the brainenc executable and the module it opens
+// (brainenc_model_commands.so): outputs, exit codes, help, the lazy loading of LibTorch.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "brainenc/io/table.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using brainenc::test::run_brainenc;
+
+namespace {
+
+// 60 subjects, two classes shifted along f1 and f2, sites A and B.
+struct ToyCohort {
+  std::string dir, features, labels, data;  // data: the data options for the command line
+};
+
+ToyCohort toy_cohort() {
+  ToyCohort c;
+  c.dir = brainenc::test::scratch_dir();
+  c.features = c.dir + "/features.tsv";
+  c.labels = c.dir + "/labels.tsv";
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  std::ofstream f(c.features), l(c.labels);
+  f << "subject\tf1\tf2\tf3\tf4\n";
+  l << "subject\tlabel\tsite\n";
+  for (int i = 0; i < 60; ++i) {
+    const int y = i % 2;
+    const std::string id = "sub" + std::to_string(100 + i);
+    f << id;
+    for (int k = 0; k < 4; ++k) f << "\t" << normal(rng) + (k < 2 ? 3.0 * y : 0.0);
+    f << "\n";
+    l << id << "\t" << y << "\t" << (i % 3 == 0 ? "A" : "B") << "\n";
+  }
+  c.data = "--features '" + c.features + "' --labels '" + c.labels +
+           "' --id-column subject --label-column label --site-column site";
+  return c;
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  return nlohmann::json::parse(in);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> listing(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// run_brainenc with environment assignments (shell syntax) before the binary.
+brainenc::test::CommandResult run_with_env(const std::string& env, const std::string& args) {
+  const std::string dir = brainenc::test::scratch_dir();
+  const std::string cmd =
+      env + " '" + BRAINENC_BINARY + "' " + args + " >'" + dir + "/out' 2>'" + dir + "/err'";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, slurp(dir + "/out"), slurp(dir + "/err")};
+}
+
+const std::vector<std::string> kModelCommands = {"pretrain", "train", "evaluate", "predict"};
+
+// Every test needs the model commands: skipped (saying why) in a BRAINENC_WITH_TORCH=OFF build.
+class ModelCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static const bool without_torch =
+        run_brainenc("train --help").err.find("built without LibTorch") != std::string::npos;
+    if (without_torch)
+      GTEST_SKIP() << "brainenc was built without LibTorch (BRAINENC_WITH_TORCH=OFF)";
+  }
+};
+
+}  // namespace
+
+TEST_F(ModelCli, HelpListsTheModelCommandsWithoutLoadingTorch) {
+  // LD_DEBUG=libs makes the dynamic loader report every library it loads (on stderr).
+  const auto r = run_brainenc("--help");
+  ASSERT_EQ(r.exit_code, 0);
+  for (const auto& name : kModelCommands)
+    EXPECT_NE(r.out.find("  " + name + " "), std::string::npos) << name;
+  const auto traced = run_with_env("LD_DEBUG=libs", "--help");
+  EXPECT_EQ(traced.exit_code, 0);
+  EXPECT_NE(traced.err.find("libstdc++"), std::string::npos) << "LD_DEBUG gave no trace";
+  EXPECT_EQ(traced.err.find("libtorch"), std::string::npos);
+  EXPECT_EQ(traced.err.find("brainenc_model_commands"), std::string::npos);
+  // A model command opens the module, which brings LibTorch.
+  const auto sub = run_with_env("LD_DEBUG=libs", "train --help");
+  EXPECT_EQ(sub.exit_code, 0);
+  EXPECT_NE(sub.err.find("brainenc_model_commands.so"), std::string::npos);
+  EXPECT_NE(sub.err.find("libtorch"), std::string::npos);
+}
+
+TEST_F(ModelCli, EachModelCommandHasTheSummaryListedByHelp) {
+  const auto overview = run_brainenc("--help").out;
+  for (const auto& name : kModelCommands) {
+    const auto r = run_brainenc(name + " --help");
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    const auto start = overview.find("  " + name + " ");
+    ASSERT_NE(start, std::string::npos);
+    std::string summary = overview.substr(start, overview.find('\n', start) - start);
+    summary = summary.substr(summary.find_first_not_of(' ', 2 + name.size()));
+    EXPECT_NE(r.out.find("\n" + summary + "\n"), std::string::npos)
+        << name << " --help lacks '" << summary << "'";
+    EXPECT_NE(r.out.find("--out-dir"), std::string::npos);
+    EXPECT_NE(r.out.find("--device"), std::string::npos);
+  }
+  EXPECT_NE(run_brainenc("train --help").out.find("--mlp.hidden"), std::string::npos);
+}
+
+TEST_F(ModelCli, TrainWritesCheckpointMetricsPredictionsAndSplits) {
+  const ToyCohort c = toy_cohort();
+  const std::string out = c.dir + "/run";
+  const auto r =
+      run_brainenc("train -q --model mlp " + c.data +
+                   " --epochs 40 --lr 0.01 --batch-size 16 --seed 3 " + "--out-dir '" + out + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;  // --quiet
+  EXPECT_EQ(listing(out), (std::vector<std::string>{"metrics.json", "split-0", "splits.json"}));
+  EXPECT_EQ(
+      listing(out + "/split-0"),
+      (std::vector<std::string>{"checkpoint.pt", "log.jsonl", "metrics.json", "predictions.tsv"}));
+
+  const auto splits = read_json(out + "/splits.json");
+  EXPECT_EQ(splits["protocol"], "stratified_shuffle");
+  EXPECT_EQ(splits["splits"][0]["train"].size(), 42u);
+  EXPECT_EQ(splits["splits"][0]["val"].size(), 6u);
+  EXPECT_EQ(splits["splits"][0]["test"].size(), 12u);
+
+  const auto metrics = read_json(out + "/metrics.json");
+  const auto& test = metrics["splits"][0]["metrics"]["test"];
+  EXPECT_EQ(test["n"], 12);
+  EXPECT_EQ(test["positives"], 6);
+  EXPECT_GT(test["auroc"].get<double>(), 0.9);
+  EXPECT_DOUBLE_EQ(metrics["test"]["auroc"]["mean"].get<double>(), test["auroc"].get<double>());
+  std::ifstream log(out + "/split-0/log.jsonl");
+  std::string first;
+  ASSERT_TRUE(std::getline(log, first));
+  const auto epoch1 = nlohmann::json::parse(first);
+  for (const char* key : {"epoch", "step", "lr", "train_loss", "val_auroc", "seconds"})
+    EXPECT_TRUE(epoch1.contains(key)) << key << " missing in " << first;
+  EXPECT_EQ(epoch1["epoch"], 1);
+  EXPECT_EQ(epoch1["step"], 3);  // 42 training subjects in batches of 16
+
+  const auto p = brainenc::io::read_text_table(out + "/split-0/predictions.tsv");
+  EXPECT_EQ(p.columns, (std::vector<std::string>{"subject", "split", "score", "label"}));
+  ASSERT_EQ(p.rows.size(), 60u);
+  int tests = 0;
+  for (const auto& row : p.rows) {
+    const double score = std::stod(row[2]);
+    EXPECT_GE(score, 0.0);
+    EXPECT_LE(score, 1.0);
+    tests += row[1] == "test";
+    EXPECT_EQ(row[3], std::to_string((std::stoi(row[0].substr(3)) - 100) % 2)) << row[0];
+  }
+  EXPECT_EQ(tests, 12);
+}
+
+TEST_F(ModelCli, EvaluateAndPredictReproduceTheTrainingScores) {
+  const ToyCohort c = toy_cohort();
+  const std::string out = c.dir + "/run";
+  ASSERT_EQ(run_brainenc("train -q " + c.data + " --epochs 5 --out-dir '" + out + "'").exit_code,
+            0);
+  const std::string ckpt = out + "/split-0/checkpoint.pt";
+
+  const auto e =
+      run_brainenc("evaluate -q --checkpoint '" + ckpt + "' --out-dir '" + c.dir + "/eval'");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(slurp(c.dir + "/eval/predictions.tsv"), slurp(out + "/split-0/predictions.tsv"));
+  const auto em = read_json(c.dir + "/eval/metrics.json");
+  const auto tm = read_json(out + "/split-0/metrics.json");
+  EXPECT_EQ(em["metrics"]["test"], tm["metrics"]["test"]);
+  EXPECT_EQ(em["metrics"]["all"]["n"], 60);
+
+  // predict needs no labels: same scores, label n/a.
+  const auto p = run_brainenc("predict -q --checkpoint '" + ckpt + "' --features '" + c.features +
+                              "' --out-dir '" + c.dir + "/pred'");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const auto a = brainenc::io::read_text_table(c.dir + "/pred/predictions.tsv");
+  const auto b = brainenc::io::read_text_table(out + "/split-0/predictions.tsv");
+  ASSERT_EQ(a.rows.size(), b.rows.size());
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    EXPECT_EQ(a.rows[i][0], b.rows[i][0]);
+    EXPECT_EQ(a.rows[i][1], b.rows[i][1]);
+    EXPECT_EQ(a.rows[i][2], b.rows[i][2]);
+    EXPECT_EQ(a.rows[i][3], "n/a");
+  }
+}
+
+TEST_F(ModelCli, PretrainThenFineTuneFromItsFolder) {
+  const ToyCohort c = toy_cohort();
+  const std::string pre = c.dir + "/pre";
+  const auto r =
+      run_brainenc("pretrain -q " + c.data + " --epochs 3 --repeats 2 --out-dir '" + pre + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(pre + "/split-0/checkpoint.pt"));
+  EXPECT_TRUE(fs::exists(pre + "/split-1/checkpoint.pt"));
+  const auto pm = read_json(pre + "/metrics.json");
+  EXPECT_EQ(pm["splits"].size(), 2u);
+  EXPECT_GT(pm["splits"][0]["best_val_loss"].get<double>(), 0.0);
+
+  const auto t = run_brainenc("train " + c.data + " --epochs 2 --init '" + pre + "' --splits '" +
+                              pre + "/splits.json' --out-dir '" + c.dir + "/ft'");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  // encoder.0.weight, encoder.0.bias, input_mean, input_scale of each split's own pretraining.
+  EXPECT_NE(t.err.find("initialised 4 tensors from " + pre + "/split-0/checkpoint.pt"),
+            std::string::npos)
+      << t.err;
+  EXPECT_NE(t.err.find("initialised 4 tensors from " + pre + "/split-1/checkpoint.pt"),
+            std::string::npos)
+      << t.err;
+  EXPECT_EQ(read_json(c.dir + "/ft/metrics.json")["test"]["auroc"]["n"], 2);
+
+  // Other splits would test on subjects the pretraining trained on.
+  const auto leak = run_brainenc("train -q " + c.data + " --epochs 2 --seed 9 --init '" + pre +
+                                 "' --out-dir '" + c.dir + "/leak'");
+  EXPECT_EQ(leak.exit_code, 2);
+  EXPECT_NE(leak.err.find("test part"), std::string::npos) << leak.err;
+  EXPECT_FALSE(fs::exists(c.dir + "/leak"));  // refused before anything is written
+}
+
+TEST_F(ModelCli, ConfigFileTakesTheSameNames) {
+  const ToyCohort c = toy_cohort();
+  std::ofstream(c.dir + "/run.ini")
+      << "epochs = 3\nbatch-size = 8\nlabel-column = label\n[mlp]\nhidden = 8,4\n";
+  const auto r = run_brainenc(
+      "train -q --config '" + c.dir + "/run.ini' --features '" + c.features + "' --labels '" +
+      c.labels + "' --id-column subject --site-column '' --out-dir '" + c.dir + "/run'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto m = read_json(c.dir + "/run/metrics.json");
+  EXPECT_EQ(m["splits"][0]["epochs"], 3);
+  std::ifstream log(c.dir + "/run/split-0/log.jsonl");
+  int lines = 0;
+  for (std::string line; std::getline(log, line);) ++lines;
+  EXPECT_EQ(lines, 3);
+  // The model options reached the model: evaluate rebuilds 8-4 hidden layers from the checkpoint.
+  EXPECT_EQ(run_brainenc("evaluate -q --checkpoint '" + c.dir +
+                         "/run/split-0/checkpoint.pt' --out-dir '" + c.dir + "/eval'")
+                .exit_code,
+            0);
+  const auto bad =
+      run_brainenc("train -q --config '" + c.dir + "/missing.ini' " + c.data + " --out-dir x");
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+TEST_F(ModelCli, UsageErrorsExitTwo) {
+  const ToyCohort c = toy_cohort();
+  const std::string out = " --out-dir '" + c.dir + "/o'";
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"train -q " + c.data + " --epochs abc" + out, "epochs"},
+      {"train -q " + c.data + " --no-such-option" + out, "no-such-option"},
+      {"train -q " + c.data, "out-dir"},
+      {"train -q " + c.data + " --model nosuch" + out, "'nosuch' is not a model"},
+      {"train -q " + c.data + " --model brainmae" + out, "--model brainmae is not available yet"},
+      {"train -q " + c.data + " --device gpu" + out, "--device"},
+      {"train -q " + c.data + " --lr=-1" + out, "--lr must be > 0"},
+      {"train -q " + c.data + " --schedule zigzag" + out, "--schedule"},
+      {"train -q " + c.data + " --val-metric f2" + out, "--val-metric"},
+      {"train -q " + c.data + " --mlp.hidden 8,x" + out, "--mlp.hidden"},
+      {"train -q --features '" + c.features + "'" + out, "--labels is required"},
+      {"evaluate -q" + out, "checkpoint"},
+  };
+  for (const auto& k : cases) {
+    const auto r = run_brainenc(k.args);
+    EXPECT_EQ(r.exit_code, 2) << k.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(k.message), std::string::npos) << k.args << "\n" << r.err;
+  }
+  EXPECT_FALSE(fs::exists(c.dir + "/o"));  // a refused run writes nothing
+}
+
+TEST_F(ModelCli, DataErrorsExitOneNamingTheFile) {
+  const ToyCohort c = toy_cohort();
+  std::ofstream(c.dir + "/bad.tsv") << "subject\tf1\nsub100\t1.5\nsub101\tabc\n";
+  auto r = run_brainenc(
+      "train -q --features '" + c.dir + "/bad.tsv' --labels '" + c.labels +
+      "' --id-column subject --label-column label --site-column site --out-dir '" + c.dir + "/o'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(c.dir + "/bad.tsv"), std::string::npos) << r.err;
+  r = run_brainenc("train -q --features '" + c.dir + "/none.tsv' --labels '" + c.labels +
+                   "' --id-column subject --label-column label --site-column site --out-dir '" +
+                   c.dir + "/o'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(c.dir + "/none.tsv"), std::string::npos) << r.err;
+
+  // A truncated checkpoint: exit 1 and the file named.
+  ASSERT_EQ(
+      run_brainenc("train -q " + c.data + " --epochs 1 --out-dir '" + c.dir + "/run'").exit_code,
+      0);
+  const std::string ckpt = c.dir + "/run/split-0/checkpoint.pt";
+  fs::resize_file(ckpt, fs::file_size(ckpt) / 3);
+  r = run_brainenc("evaluate -q --checkpoint '" + ckpt + "' --out-dir '" + c.dir + "/eval'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(ckpt + ": not a readable checkpoint (truncated or corrupt?)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(c.dir + "/eval/metrics.json"));
+}
+
+TEST_F(ModelCli, ExistingResultsNeedForceAndResumeReproducesThem) {
+  const ToyCohort c = toy_cohort();
+  const std::string args = "train -q " + c.data + " --epochs 4 --out-dir '" + c.dir + "/run'";
+  ASSERT_EQ(run_brainenc(args).exit_code, 0);
+  const std::string first = slurp(c.dir + "/run/split-0/predictions.tsv");
+  const auto again = run_brainenc(args);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+  ASSERT_EQ(run_brainenc(args + " --resume").exit_code, 0);  // finished: nothing to train
+  EXPECT_EQ(slurp(c.dir + "/run/split-0/predictions.tsv"), first);
+  const auto other = run_brainenc(args + " --resume --mlp.hidden 3");
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("another run"), std::string::npos) << other.err;
+  ASSERT_EQ(run_brainenc(args + " --force").exit_code, 0);
+  EXPECT_EQ(slurp(c.dir + "/run/split-0/predictions.tsv"), first);  // same seed, same result
+}
+
+TEST_F(ModelCli, MissingModuleIsReportedClearly) {
+  const std::string empty = brainenc::test::scratch_dir();
+  const auto r = run_with_env("BRAINENC_MODULE_DIR='" + empty + "'", "train --help");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("brainenc_model_commands.so was not found (looked for " + empty),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("BRAINENC_MODULE_DIR"), std::string::npos) << r.err;
+  // The other commands never need it.
+  EXPECT_EQ(run_with_env("BRAINENC_MODULE_DIR='" + empty + "'", "--help").exit_code, 0);
+}
