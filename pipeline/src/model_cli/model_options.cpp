@@ -83,6 +83,13 @@ void declare_data(po::options_description& all, ModelCommand c) {
        "site column of --labels for site-stratified splits ('' = none)");
   text("feature-id-pattern", "{id}",
        "id of a subject in --features: {id} = its id, '*' = any characters");
+  o.add_options()("series-dir", po::value<std::string>(),
+                  "folder of per-subject region time series (brainmae, fc_transformer, logistic)");
+  text("series-pattern", d.file_pattern,
+       "series file of a subject under --series-dir: {id} = its id, '*' = any characters");
+  o.add_options()("tr", po::value<std::string>(), "repetition time of every subject, in s")(
+      "site-tr", po::value<std::string>(),
+      "repetition time per site, e.g. NYU=2,LEUVEN=1.656 (longest site prefix wins)");
   all.add(o);
 }
 
@@ -163,7 +170,8 @@ nlohmann::json model_command_config(const po::variables_map& vm, ModelCommand co
 
   nlohmann::json data = nlohmann::json::object();
   for (const char* name : {"features", "labels", "id-column", "label-column", "positive-label",
-                           "site-column", "feature-id-pattern"}) {
+                           "site-column", "feature-id-pattern", "series-dir", "series-pattern", "tr",
+                           "site-tr"}) {
     std::string key = name;
     for (auto& ch : key)
       if (ch == '-') ch = '_';

@@ -1,20 +1,9 @@
 #include "model_registry.hpp"
 
 #include "brainenc/io/error.hpp"
+#include "brainenc/io/table.hpp"
 
 namespace brainenc::pipeline {
-namespace {
-
-// A model that is designed but not yet wired to the commands: listed, refused with the reason.
-ModelAdapter planned(std::string name, std::string summary, std::string reason) {
-  ModelAdapter a;
-  a.name = std::move(name);
-  a.summary = std::move(summary);
-  a.unavailable = std::move(reason);
-  return a;
-}
-
-}  // namespace
 
 DataOptions data_options_from_json(const nlohmann::json& j) {
   DataOptions d;
@@ -25,6 +14,18 @@ DataOptions data_options_from_json(const nlohmann::json& j) {
   d.positive_label = j.value("positive_label", "");
   d.site_column = j.value("site_column", "");
   d.feature_id_pattern = j.value("feature_id_pattern", "{id}");
+  d.series_dir = j.value("series_dir", "");
+  d.series_pattern = j.value("series_pattern", models::CohortOptions{}.file_pattern);
+  const std::string tr = j.value("tr", "");
+  if (!tr.empty()) {
+    try {
+      d.tr = std::stod(tr);
+    } catch (const std::exception&) {
+      d.tr = -1;
+    }
+    if (!(d.tr > 0)) throw UsageError("--tr: '" + tr + "' is not a repetition time > 0 (s)");
+  }
+  d.site_tr = j.value("site_tr", "");
   return d;
 }
 
@@ -35,27 +36,18 @@ nlohmann::json to_json(const DataOptions& d) {
           {"label_column", d.label_column},
           {"positive_label", d.positive_label},
           {"site_column", d.site_column},
-          {"feature_id_pattern", d.feature_id_pattern}};
+          {"feature_id_pattern", d.feature_id_pattern},
+          {"series_dir", d.series_dir},
+          {"series_pattern", d.series_pattern},
+          {"tr", d.tr > 0 ? io::format_number(d.tr) : std::string()},
+          {"site_tr", d.site_tr}};
 }
 
 const std::vector<ModelAdapter>& model_adapters() {
-  // Extension points: each planned model becomes ready when its adapter (a ModelData over its
-  // inputs, with its tasks) is written in src/model_cli/<name>_adapter.cpp and listed here.
-  static const std::vector<ModelAdapter> all = {
-      mlp_adapter(),
-      planned("brainmae",
-              "BrainMAE on region time series (masked-autoencoder pretraining, fine-tuning)",
-              "its adapter (time series cohort -> segments, BrainMAE classification and "
-              "masked-autoencoding "
-              "tasks) is not written yet"),
-      planned("fc_transformer", "Brain Network Transformer style classifier on FC matrices",
-              "its adapter (cohort -> FC matrices, FcTransformer classification task) is not "
-              "written yet"),
-      planned(
-          "logistic", "L2 logistic regression on vectorized FC, C chosen by inner CV",
-          "it fits in closed loop (fit_logistic_cv), not through the Trainer: the commands need a "
-          "non-gradient fit path for it first"),
-  };
+  // A model plugs in with an adapter (a ModelData over its inputs, with its tasks) written in
+  // src/model_cli/<name>_adapter.cpp and listed here.
+  static const std::vector<ModelAdapter> all = {mlp_adapter(), logistic_adapter(), fc_transformer_adapter(),
+                                                brainmae_adapter()};
   return all;
 }
 

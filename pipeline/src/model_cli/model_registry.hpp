@@ -40,6 +40,12 @@ class ModelData {
       const std::vector<int64_t>& train) = 0;
   // Names (prefixes) of the tensors that fine-tuning takes from a pretrained checkpoint.
   virtual std::vector<std::string> pretrained_prefixes() const = 0;
+  // Models fitted in closed form (no gradient steps: logistic regression) return true and set
+  // the task's weights from the `fit` subjects; the Trainer is then not run.
+  virtual bool fit_closed_form(models::TrainingTask& /*task*/, const std::vector<int64_t>& /*fit*/,
+                               uint64_t /*seed*/) {
+    return false;
+  }
 };
 
 // Data options shared by the models, as the commands store them (JSON, in every checkpoint).
@@ -51,6 +57,11 @@ struct DataOptions {
   std::string positive_label;
   std::string site_column;         // "" = none
   std::string feature_id_pattern;  // feature-table id of a subject: {id} = its id, '*' = any
+  // Region time series (brainmae, fc_transformer, logistic): one file per subject.
+  std::string series_dir;
+  std::string series_pattern;  // {id} = the subject's id, '*' = any characters
+  double tr = 0;               // repetition time of every subject (s); 0 = from site_tr
+  std::string site_tr;         // "SITE=TR,...", longest matching site prefix wins
 };
 DataOptions data_options_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const DataOptions& d);
@@ -78,5 +89,8 @@ const ModelAdapter& find_model(const std::string& name);
 
 // The adapters (one file each).
 ModelAdapter mlp_adapter();
+ModelAdapter fc_transformer_adapter();
+ModelAdapter brainmae_adapter();
+ModelAdapter logistic_adapter();
 
 }  // namespace brainenc::pipeline

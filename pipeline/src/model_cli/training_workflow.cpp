@@ -159,18 +159,34 @@ int run_train(const json& cfg) {
     run["subjects"] = {{"train", ids_json(split.train, ids)},
                        {"val", ids_json(split.val, ids)},
                        {"test", ids_json(split.test, ids)}};
-    const bool resuming = resume && fs::exists(topt.checkpoint_path);
-    if (!resuming && !init.empty()) initialise_from(init_checkpoint(init, k), *task, *data, say);
-    models::Trainer trainer(*task, topt, validation_metric(metric_name, labels), run);
-    if (resuming) {
-      check_same_run(models::read_checkpoint(topt.checkpoint_path), run, topt.checkpoint_path);
-      trainer.resume(topt.checkpoint_path);
-      say("  resuming from " + topt.checkpoint_path);
-    }
-    const models::TrainResult result = trainer.fit(train, val);
-
     const auto all = all_samples(cohort.size());
-    const std::vector<double> scores = score_vector(trainer.predict(all));
+    std::vector<double> scores;
+    models::TrainResult result;
+    // Closed-form models (logistic regression) fit on train + val at once: there is no epoch to
+    // select on the validation part, which then only reports.
+    std::vector<int64_t> fit = train;
+    fit.insert(fit.end(), val.begin(), val.end());
+    if (data->fit_closed_form(*task, fit, seed + k)) {
+      models::Checkpoint c;
+      c.options = {{"trainer", models::to_json(topt)}, {"run", run}};
+      c.state.finished = true;
+      c.model = models::module_state(task->module());
+      models::write_checkpoint(topt.checkpoint_path, c);
+      const torch::Device device = models::parse_device(topt.device);
+      task->module().to(device);
+      scores = score_vector(models::predict_scores(*task, all, device, topt.batch_size, false));
+    } else {
+      const bool resuming = resume && fs::exists(topt.checkpoint_path);
+      if (!resuming && !init.empty()) initialise_from(init_checkpoint(init, k), *task, *data, say);
+      models::Trainer trainer(*task, topt, validation_metric(metric_name, labels), run);
+      if (resuming) {
+        check_same_run(models::read_checkpoint(topt.checkpoint_path), run, topt.checkpoint_path);
+        trainer.resume(topt.checkpoint_path);
+        say("  resuming from " + topt.checkpoint_path);
+      }
+      result = trainer.fit(train, val);
+      scores = score_vector(trainer.predict(all));
+    }
     const auto parts = parts_of(ids.size(), split);
     models::BinaryMetrics test_m;
     json m = split_header(split, k);
