@@ -272,7 +272,7 @@ TEST_F(ModelCli, UsageErrorsExitTwo) {
       {"train -q " + c.data + " --no-such-option" + out, "no-such-option"},
       {"train -q " + c.data, "out-dir"},
       {"train -q " + c.data + " --model nosuch" + out, "'nosuch' is not a model"},
-      {"train -q " + c.data + " --model brainmae" + out, "--model brainmae is not available yet"},
+      {"train -q " + c.data + " --model brainmae" + out, "--series-dir is required for this model"},
       {"train -q " + c.data + " --device gpu" + out, "--device"},
       {"train -q " + c.data + " --lr=-1" + out, "--lr must be > 0"},
       {"train -q " + c.data + " --schedule zigzag" + out, "--schedule"},
