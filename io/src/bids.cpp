@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "brainenc/io/error.hpp"
+#include "brainenc/io/table.hpp"
 
 namespace brainenc::io {
 namespace fs = std::filesystem;
@@ -120,39 +121,17 @@ std::vector<BoldRun> find_bold_runs(const std::string& root, const BidsFilter& f
 }
 
 Participants read_participants(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw DataError(path, "cannot open");
+  const TextTable t = read_text_table(path);
+  const int id_col = t.find("participant_id");
+  if (id_col < 0) throw DataError(path, "no 'participant_id' column in the header");
   Participants p;
-  std::string line;
-  size_t line_no = 0;
-  auto split = [](const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    std::string f;
-    while (std::getline(ss, f, '\t')) {
-      if (!f.empty() && f.back() == '\r') f.pop_back();
-      out.push_back(f);
-    }
-    return out;
-  };
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty() || line == "\r") continue;
-    auto fields = split(line);
-    if (p.columns.empty()) {
-      p.columns = fields;
-      if (std::find(p.columns.begin(), p.columns.end(), "participant_id") == p.columns.end())
-        throw DataError(path, "no 'participant_id' column in the header");
-      continue;
-    }
-    if (fields.size() != p.columns.size())
-      throw DataError(path, "line " + std::to_string(line_no) + " has " + std::to_string(fields.size()) +
-                                " fields, the header has " + std::to_string(p.columns.size()));
+  p.columns = t.columns;
+  for (const auto& fields : t.rows) {
     std::map<std::string, std::string> row;
-    for (size_t i = 0; i < fields.size(); ++i) row[p.columns[i]] = fields[i];
-    std::string id = row["participant_id"];
+    for (size_t i = 0; i < fields.size(); ++i) row[t.columns[i]] = fields[i];
+    std::string id = fields[size_t(id_col)];
     if (id.rfind("sub-", 0) == 0) id = id.substr(4);
-    p.rows[id] = row;
+    p.rows[id] = std::move(row);
   }
   return p;
 }
