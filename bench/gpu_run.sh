@@ -111,7 +111,9 @@ grep -E "warning:" "$OUT/build.txt" | sort -u | head -n 20 | sed 's/^/build warn
 X=$B/bench/brainenc_model_throughput
 if [ ! -x "$X" ]; then
   say "SKIP  throughput (not built)"
-elif [ "$CUDA" = ON ]; then
+elif [ "$CUDA" != ON ]; then
+  say "SKIP  throughput_cuda (CUDA=$CUDA)"
+else
   step throughput_cuda 120 "$S" sh -c "'$X' --device cuda --batch '${BATCH_CUDA:-64,256}' \
     --json '$OUT/throughput_cuda.json' > '$OUT/throughput_cuda.md'"
 fi
@@ -120,7 +122,7 @@ fi
 T=$B/tests/brainenc_models_tests
 if [ -x "$T" ]; then
   step models_tests "${TEST_TIMEOUT:-150}" "$OUT/models_tests.txt" env OMP_NUM_THREADS=2 "$T" --gtest_brief=1
-  grep -E "^\[  (PASSED|FAILED|SKIPPED) |tests? ran" "$OUT/models_tests.txt" | head -n 20 >> "$S"
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) | ran\. \(" "$OUT/models_tests.txt" | head -n 20 >> "$S"
 else
   say "SKIP  models_tests (not built)"
 fi

@@ -623,35 +623,14 @@ int main(int argc, char** argv) {
         "- model FLOPs = 3 x forward matmul FLOPs (formulas in bench/model_throughput.cpp)\n\n");
     std::fflush(stdout);
 
-    std::vector<Result> results;
-    for (const int64_t batch : o.batches)
-      for (const auto& w : o.workloads)
-        for (const auto& p : o.precisions) {
-          std::fprintf(stderr, "running %s %s batch %lld...\n", w.c_str(), p.c_str(),
-                       static_cast<long long>(batch));
-          try {
-            results.push_back(run_workload(w, p, batch, device, o));
-          } catch (const std::exception& e) {
-            // One failing combination (an op without a kernel for a dtype, out of memory) must
-            // not cost the others of a one-shot GPU run.
-            Result failed;
-            failed.workload = w;
-            failed.precision = p;
-            failed.batch = batch;
-            const std::string what = e.what();
-            failed.error = what.substr(0, what.find('\n'));
-            std::fprintf(stderr, "  failed: %s\n", failed.error.c_str());
-            results.push_back(failed);
-          }
-        }
-
     std::printf(
         "| workload | precision | batch | ms/step | samples/s | GFLOP/sample | TFLOP/s | MFU | of "
         "ceiling | peak mem (GiB) | loss first → last |\n");
     std::printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    // Rows are printed as they are measured, so that a run cut short keeps what it has.
     json rows = json::array();
     bool formulas_ok = true;
-    for (const auto& r : results) {
+    auto emit = [&](const Result& r) {
       if (!r.error.empty()) {
         std::printf("| %s | %s | %lld | failed: %s | | | | | | | |\n", r.workload.c_str(),
                     r.precision == "bf16" ? "bf16 autocast" : "fp32",
@@ -660,7 +639,7 @@ int main(int argc, char** argv) {
                         {"precision", r.precision},
                         {"batch", r.batch},
                         {"error", r.error}});
-        continue;
+        return;
       }
       const Peaks k = peaks_for(r.precision);
       const double s = r.seconds_per_step(), tf = r.tflops();
@@ -669,13 +648,13 @@ int main(int argc, char** argv) {
                              ? static_cast<double>(r.m.peak_allocated) / (1024.0 * 1024 * 1024)
                              : NAN;
       formulas_ok = formulas_ok && r.flop_formula_matches;
-      std::printf("| %s | %s | %lld | %s | %s | %s | %s | %s | %s | %s | %s → %s |\n",
-                  r.workload.c_str(), r.precision == "bf16" ? "bf16 autocast" : "fp32",
-                  static_cast<long long>(r.batch), fixed(1e3 * s, 2).c_str(),
-                  fixed(static_cast<double>(r.batch) / s, 1).c_str(),
-                  fixed(3.0 * r.forward_flops_per_sample / 1e9, 3).c_str(), fixed(tf, 2).c_str(),
-                  percent(mfu).c_str(), percent(of_ceiling).c_str(), fixed(gib, 2).c_str(),
-                  fixed(r.m.first_loss, 4).c_str(), fixed(r.m.last_loss, 4).c_str());
+      std::printf(
+          "| %s | %s | %lld | %s | %s | %s | %s | %s | %s | %s | %s → %s |\n", r.workload.c_str(),
+          r.precision == "bf16" ? "bf16 autocast" : "fp32", static_cast<long long>(r.batch),
+          fixed(1e3 * s, 2).c_str(), fixed(static_cast<double>(r.batch) / s, 1).c_str(),
+          fixed(3.0 * r.forward_flops_per_sample / 1e9, 3).c_str(),
+          fixed(tf, tf < 1 ? 3 : 2).c_str(), percent(mfu).c_str(), percent(of_ceiling).c_str(),
+          fixed(gib, 2).c_str(), fixed(r.m.first_loss, 4).c_str(), fixed(r.m.last_loss, 4).c_str());
       json row = {{"workload", r.workload},
                   {"precision", r.precision},
                   {"batch", r.batch},
@@ -697,7 +676,33 @@ int main(int argc, char** argv) {
       row["peak_allocated_bytes"] = r.m.peak_allocated >= 0 ? json(r.m.peak_allocated) : json();
       row["peak_reserved_bytes"] = r.m.peak_reserved >= 0 ? json(r.m.peak_reserved) : json();
       rows.push_back(row);
-    }
+      std::fflush(stdout);
+    };
+
+    std::vector<Result> results;
+    for (const int64_t batch : o.batches)
+      for (const auto& w : o.workloads)
+        for (const auto& p : o.precisions) {
+          std::fprintf(stderr, "running %s %s batch %lld...\n", w.c_str(), p.c_str(),
+                       static_cast<long long>(batch));
+          Result r;
+          try {
+            r = run_workload(w, p, batch, device, o);
+          } catch (const std::exception& e) {
+            // One failing combination (an op without a kernel for a dtype, out of memory) must
+            // not cost the others of a one-shot GPU run.
+            r = Result();
+            r.workload = w;
+            r.precision = p;
+            r.batch = batch;
+            const std::string what = e.what();
+            r.error = what.substr(0, what.find('\n'));
+            std::fprintf(stderr, "  failed: %s\n", r.error.c_str());
+          }
+          emit(r);
+          results.push_back(std::move(r));
+        }
+
     if (!formulas_ok)
       std::printf(
           "\nWARNING: a model's linear layers differ from what the FLOP formulas assume "
