@@ -12,9 +12,11 @@ packages=(
   libopenblas0-pthread
   libgtest-dev googletest
 )
-# Test-only: the reference side of a few parity checks runs Debian's python3 stack.
-if [ "${1:-}" = "--tests" ]; then
-  packages+=(python3 python3-numpy python3-scipy python3-nibabel python3-pandas python3-sklearn)
+# The parity tests read stored nilearn outputs (../shared/reference): no Python is needed to test.
+# --bench adds what bench/extract_bench.sh and the reference generators run with.
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3 python3-numpy python3-scipy python3-nibabel python3-pandas python3-sklearn
+             python3-joblib isal)
 fi
 missing=()
 for p in "${packages[@]}"; do
