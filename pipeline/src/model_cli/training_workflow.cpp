@@ -90,6 +90,11 @@ void check_init(const std::string& init, const models::SplitSet& splits,
   for (size_t k = 0; k < splits.splits.size(); ++k) {
     const std::string path = init_checkpoint(init, k);
     const models::Checkpoint c = models::read_checkpoint(path);
+    // A pretraining stopped part-way (killed, or cut by a time limit) would hand over a partly
+    // trained encoder without a word: refuse it.
+    if (!c.state.finished)
+      throw UsageError("--init " + path + ": its pretraining did not finish (stopped after epoch " +
+                       std::to_string(c.state.epoch) + "); complete it with 'brainenc pretrain --resume'");
     std::set<std::string> test_ids;
     for (auto i : splits.splits[k].test) test_ids.insert(ids[size_t(i)]);
     const json subjects = c.options.value("run", json::object()).value("subjects", json::object());
