@@ -6,7 +6,7 @@
 #
 #   run(command="bash bench/gpu_abide.sh", carry=[".gpudeps", ".abide-pack"], timeout_s=600)
 #
-# .gpudeps: the Debian runtime packages of ../shared/device/README.md section 2 without Eigen
+# .gpudeps (made by bench/gpu_deps.sh): the Debian runtime packages of ../shared/device/README.md section 2 without Eigen
 # (3.4 is there) and with only the Boost 1.74 headers program_options needs
 # (boost-1.74-program-options-headers.tar.gz), so that the ABIDE pack (bench/abide_pack.py,
 # 61.5 MB) fits the 64 MiB transfer. Results land in $OUT.
