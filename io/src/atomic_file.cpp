@@ -23,10 +23,13 @@ AtomicFile::AtomicFile(std::string final_path) : final_(std::move(final_path)) {
   std::error_code ec;
   if (p.has_parent_path()) {
     fs::create_directories(p.parent_path(), ec);
-    if (ec) throw RuntimeError(final_ + ": cannot create folder " + p.parent_path().string() + ": " + ec.message());
+    if (ec)
+      throw RuntimeError(final_ + ": cannot create folder " + p.parent_path().string() + ": " +
+                         ec.message());
   }
   // Hidden name that keeps the extension (niftilib picks compression from it).
-  const std::string tag = ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(g_counter++) + "-";
+  const std::string tag =
+      ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(g_counter++) + "-";
   temp_ = (p.parent_path() / (tag + p.filename().string())).string();
 }
 
@@ -40,7 +43,8 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::commit() {
   std::error_code ec;
   fs::rename(temp_, final_, ec);
-  if (ec) throw RuntimeError(final_ + ": cannot move the finished file into place: " + ec.message());
+  if (ec)
+    throw RuntimeError(final_ + ": cannot move the finished file into place: " + ec.message());
   committed_ = true;
 }
 
@@ -55,7 +59,9 @@ void write_text_file(const std::string& path, const std::string& content) {
   file.commit();
 }
 
-void OutputSet::add(const std::string& path, std::string content) { files_.emplace_back(path, std::move(content)); }
+void OutputSet::add(const std::string& path, std::string content) {
+  files_.emplace_back(path, std::move(content));
+}
 
 void OutputSet::commit() {
   std::vector<std::unique_ptr<AtomicFile>> pending;

@@ -53,7 +53,8 @@ std::string BoldRun::stem(bool with_space) const {
 namespace {
 
 // The name of a sibling file: same entities minus `drop`, then the given tail.
-std::string sibling(const BidsName& n, const std::vector<std::string>& drop, const std::string& tail) {
+std::string sibling(const BidsName& n, const std::vector<std::string>& drop,
+                    const std::string& tail) {
   std::string s;
   for (const auto& key : n.order) {
     if (std::find(drop.begin(), drop.end(), key) != drop.end()) continue;
@@ -72,19 +73,23 @@ std::string first_existing(const fs::path& dir, const std::vector<std::string>& 
 
 std::vector<BoldRun> find_bold_runs(const std::string& root, const BidsFilter& filter) {
   std::error_code ec;
-  if (!fs::is_directory(root, ec)) throw DataError(root, "not a folder (expected a BIDS derivatives dataset)");
+  if (!fs::is_directory(root, ec))
+    throw DataError(root, "not a folder (expected a BIDS derivatives dataset)");
   std::vector<BoldRun> runs;
-  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+  for (auto it = fs::recursive_directory_iterator(
+           root, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (!it->is_regular_file()) continue;
     const std::string filename = it->path().filename().string();
     if (filename.find("_bold.nii") == std::string::npos) continue;
     auto name = parse_bids_name(filename);
-    if (!name || name->suffix != "bold" || (name->extension != ".nii" && name->extension != ".nii.gz")) continue;
+    if (!name || name->suffix != "bold" ||
+        (name->extension != ".nii" && name->extension != ".nii.gz"))
+      continue;
     if (name->get("desc") != "preproc" || name->get("sub").empty()) continue;
-    if (!filter.subjects.empty() &&
-        std::find(filter.subjects.begin(), filter.subjects.end(), name->get("sub")) == filter.subjects.end())
+    if (!filter.subjects.empty() && std::find(filter.subjects.begin(), filter.subjects.end(),
+                                              name->get("sub")) == filter.subjects.end())
       continue;
     if ((!filter.task.empty() && name->get("task") != filter.task) ||
         (!filter.space.empty() && name->get("space") != filter.space) ||
@@ -98,8 +103,9 @@ std::vector<BoldRun> find_bold_runs(const std::string& root, const BidsFilter& f
     r.sidecar = first_existing(dir, {sibling(*name, {}, "bold.json")});
     r.mask = first_existing(dir, {sibling(*name, {"desc"}, "desc-brain_mask.nii.gz"),
                                   sibling(*name, {"desc"}, "desc-brain_mask.nii")});
-    r.confounds = first_existing(dir, {sibling(*name, {"space", "res", "desc"}, "desc-confounds_timeseries.tsv"),
-                                       sibling(*name, {"space", "res", "desc"}, "desc-confounds_regressors.tsv")});
+    r.confounds = first_existing(
+        dir, {sibling(*name, {"space", "res", "desc"}, "desc-confounds_timeseries.tsv"),
+              sibling(*name, {"space", "res", "desc"}, "desc-confounds_regressors.tsv")});
     if (!r.confounds.empty()) {
       const std::string json = r.confounds.substr(0, r.confounds.size() - 4) + ".json";
       if (fs::exists(json)) r.confounds_json = json;
@@ -116,7 +122,8 @@ std::vector<BoldRun> find_bold_runs(const std::string& root, const BidsFilter& f
     }
     runs.push_back(std::move(r));
   }
-  std::sort(runs.begin(), runs.end(), [](const BoldRun& a, const BoldRun& b) { return a.bold < b.bold; });
+  std::sort(runs.begin(), runs.end(),
+            [](const BoldRun& a, const BoldRun& b) { return a.bold < b.bold; });
   return runs;
 }
 

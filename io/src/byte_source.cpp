@@ -22,7 +22,8 @@ namespace {
 
 class PlainFileSource final : public ByteSource {
  public:
-  explicit PlainFileSource(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "rb")) {
+  explicit PlainFileSource(const std::string& path)
+      : path_(path), file_(std::fopen(path.c_str(), "rb")) {
     if (!file_) throw DataError(path, "cannot open for reading");
   }
   ~PlainFileSource() override { std::fclose(file_); }
@@ -36,7 +37,8 @@ class PlainFileSource final : public ByteSource {
   }
 
   void skip(size_t n) override {
-    if (std::fseek(file_, static_cast<long>(n), SEEK_CUR) != 0) throw DataError(path_, "cannot seek");
+    if (std::fseek(file_, static_cast<long>(n), SEEK_CUR) != 0)
+      throw DataError(path_, "cannot seek");
     position_ += n;
   }
 
@@ -108,8 +110,9 @@ class GzipSource final : public ByteSource {
     changed_.wait(lock, [&] { return !ready_.empty() || done_; });
     if (ready_.empty()) {
       if (error_) std::rethrow_exception(error_);
-      throw DataError(path_, "unexpected end of data after " + std::to_string(position_) +
-                                 " decompressed bytes (the file is shorter than its header promises)");
+      throw DataError(path_,
+                      "unexpected end of data after " + std::to_string(position_) +
+                          " decompressed bytes (the file is shorter than its header promises)");
     }
     current_ = ready_.front().chunk;
     current_size_ = ready_.front().size;
@@ -184,9 +187,10 @@ class GzipSource final : public ByteSource {
       state.avail_out = static_cast<uint32_t>(chunk->size() - filled);
       const int rc = isal_inflate(&state);
       if (rc < 0) {
-        throw DataError(path_, rc == ISAL_INCORRECT_CHECKSUM ? "gzip checksum mismatch (corrupt file)"
-                                                              : "corrupt gzip stream (inflate error " +
-                                                                    std::to_string(rc) + ")");
+        throw DataError(path_,
+                        rc == ISAL_INCORRECT_CHECKSUM
+                            ? "gzip checksum mismatch (corrupt file)"
+                            : "corrupt gzip stream (inflate error " + std::to_string(rc) + ")");
       }
       filled = chunk->size() - state.avail_out;
       if (filled == chunk->size()) {
@@ -205,7 +209,8 @@ class GzipSource final : public ByteSource {
         state.avail_in = avail_in;
       }
     }
-    if (chunk != nullptr && filled > 0) publish(chunk, filled);
+    if (chunk != nullptr && filled > 0)
+      publish(chunk, filled);
     else if (chunk != nullptr) {
       std::lock_guard<std::mutex> lock(mutex_);
       free_.push_back(chunk);
@@ -232,7 +237,8 @@ class GzipSource final : public ByteSource {
 
 }  // namespace
 
-std::unique_ptr<ByteSource> open_byte_source(const std::string& path, bool gzipped, size_t buffer_bytes) {
+std::unique_ptr<ByteSource> open_byte_source(const std::string& path, bool gzipped,
+                                             size_t buffer_bytes) {
   if (gzipped) return std::make_unique<GzipSource>(path, buffer_bytes);
   return std::make_unique<PlainFileSource>(path);
 }

@@ -3,9 +3,9 @@
 // niftilib's. Everything else (which affine wins, TR units) follows nibabel 5.
 #include "brainenc/io/nifti_header.hpp"
 
-#include <Eigen/LU>
 #include <nifti2_io.h>
 #include <zlib.h>
+#include <Eigen/LU>
 
 #include <algorithm>
 #include <cmath>
@@ -43,7 +43,8 @@ std::string text_field(const unsigned char* base, size_t offset, size_t size) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The raw header fields, widened to NIfTI-2 types.
@@ -144,16 +145,26 @@ constexpr double kMaxDataBytes = 281474976710656.0;
 
 std::string nifti_type_name(int datatype) {
   switch (static_cast<NiftiType>(datatype)) {
-    case NiftiType::UInt8: return "uint8";
-    case NiftiType::Int16: return "int16";
-    case NiftiType::Int32: return "int32";
-    case NiftiType::Float32: return "float32";
-    case NiftiType::Float64: return "float64";
-    case NiftiType::Int8: return "int8";
-    case NiftiType::UInt16: return "uint16";
-    case NiftiType::UInt32: return "uint32";
-    case NiftiType::Int64: return "int64";
-    case NiftiType::UInt64: return "uint64";
+    case NiftiType::UInt8:
+      return "uint8";
+    case NiftiType::Int16:
+      return "int16";
+    case NiftiType::Int32:
+      return "int32";
+    case NiftiType::Float32:
+      return "float32";
+    case NiftiType::Float64:
+      return "float64";
+    case NiftiType::Int8:
+      return "int8";
+    case NiftiType::UInt16:
+      return "uint16";
+    case NiftiType::UInt32:
+      return "uint32";
+    case NiftiType::Int64:
+      return "int64";
+    case NiftiType::UInt64:
+      return "uint64";
   }
   return "unknown";
 }
@@ -161,15 +172,19 @@ std::string nifti_type_name(int datatype) {
 int nifti_type_size(int datatype) {
   switch (static_cast<NiftiType>(datatype)) {
     case NiftiType::UInt8:
-    case NiftiType::Int8: return 1;
+    case NiftiType::Int8:
+      return 1;
     case NiftiType::Int16:
-    case NiftiType::UInt16: return 2;
+    case NiftiType::UInt16:
+      return 2;
     case NiftiType::Int32:
     case NiftiType::UInt32:
-    case NiftiType::Float32: return 4;
+    case NiftiType::Float32:
+      return 4;
     case NiftiType::Float64:
     case NiftiType::Int64:
-    case NiftiType::UInt64: return 8;
+    case NiftiType::UInt64:
+      return 8;
   }
   return 0;
 }
@@ -199,19 +214,19 @@ NiftiHeader parse_nifti_header(const std::string& path, const unsigned char* byt
     h.byte_swapped = size_native != 540;
     if (n < 540) throw fail("NIfTI-2 header truncated (" + fmt(n) + " bytes, need 540)");
   } else {
-    throw fail("sizeof_hdr = " + fmt(size_native) + " (expected 348 for NIfTI-1 or 540 for NIfTI-2)");
+    throw fail("sizeof_hdr = " + fmt(size_native) +
+               " (expected 348 for NIfTI-1 or 540 for NIfTI-2)");
   }
 
-  const std::string magic =
-      h.version == 1 ? text_field(bytes, offsetof(nifti_1_header, magic), 4)
-                     : text_field(bytes, offsetof(nifti_2_header, magic), 4);
+  const std::string magic = h.version == 1 ? text_field(bytes, offsetof(nifti_1_header, magic), 4)
+                                           : text_field(bytes, offsetof(nifti_2_header, magic), 4);
   if (h.version == 1 && magic == "ni1")
     throw fail("magic = 'ni1' (a two-file .hdr/.img pair); only single-file .nii/.nii.gz is read");
   if ((h.version == 1 && magic != "n+1") || (h.version == 2 && magic != "n+2"))
     throw fail("magic = '" + magic + "' (expected '" + (h.version == 1 ? "n+1" : "n+2") + "')");
 
-  const RawFields r = h.version == 1 ? read_nifti1(bytes, h.byte_swapped)
-                                     : read_nifti2(bytes, h.byte_swapped);
+  const RawFields r =
+      h.version == 1 ? read_nifti1(bytes, h.byte_swapped) : read_nifti2(bytes, h.byte_swapped);
 
   // dims: 1..7 axes, each >= 1; brainenc reads at most 4 (axes 5..7 must be 1).
   if (r.dim[0] < 1 || r.dim[0] > 7) throw fail("dim[0] = " + fmt(r.dim[0]) + " (must be 1..7)");
@@ -221,21 +236,25 @@ NiftiHeader parse_nifti_header(const std::string& path, const unsigned char* byt
   }
   for (int i = 5; i <= r.dim[0]; ++i)
     if (r.dim[i] != 1)
-      throw fail("dim[" + fmt(i) + "] = " + fmt(r.dim[i]) + ": data with more than 4 axes is not supported");
+      throw fail("dim[" + fmt(i) + "] = " + fmt(r.dim[i]) +
+                 ": data with more than 4 axes is not supported");
   h.dim = r.dim;
   for (int i = r.dim[0] + 1; i < 8; ++i) h.dim[i] = 1;
   h.dim[0] = std::min<int64_t>(r.dim[0], 4);
 
   h.datatype = r.datatype;
   const int size = nifti_type_size(r.datatype);
-  if (size == 0) throw fail("datatype = " + fmt(r.datatype) + " is not supported (supported: "
-                            "uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64)");
+  if (size == 0)
+    throw fail("datatype = " + fmt(r.datatype) +
+               " is not supported (supported: "
+               "uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64)");
   h.bitpix = r.bitpix;
   if (r.bitpix != 8 * size)
-    throw fail("bitpix = " + fmt(r.bitpix) + " does not match datatype " + nifti_type_name(r.datatype) +
-               " (" + fmt(8 * size) + " bits)");
+    throw fail("bitpix = " + fmt(r.bitpix) + " does not match datatype " +
+               nifti_type_name(r.datatype) + " (" + fmt(8 * size) + " bits)");
   const double total = double(h.nx()) * double(h.ny()) * double(h.nz()) * double(h.nt()) * size;
-  if (total > kMaxDataBytes) throw fail("dims promise " + fmt(total) + " bytes of data, which is absurd");
+  if (total > kMaxDataBytes)
+    throw fail("dims promise " + fmt(total) + " bytes of data, which is absurd");
 
   for (int i = 0; i < 8; ++i)
     if (!std::isfinite(r.pixdim[i])) throw fail("pixdim[" + fmt(i) + "] is not finite");
@@ -269,10 +288,9 @@ NiftiHeader parse_nifti_header(const std::string& path, const unsigned char* byt
   for (double q : r.qoffset)
     if (!std::isfinite(q)) throw fail("qoffset_x/y/z is not finite");
   const double qfac = r.pixdim[0] < 0 ? -1.0 : 1.0;
-  const nifti_dmat44 q = nifti_quatern_to_dmat44(r.quatern[0], r.quatern[1], r.quatern[2],
-                                                 r.qoffset[0], r.qoffset[1], r.qoffset[2],
-                                                 std::abs(r.pixdim[1]), std::abs(r.pixdim[2]),
-                                                 std::abs(r.pixdim[3]), qfac);
+  const nifti_dmat44 q = nifti_quatern_to_dmat44(
+      r.quatern[0], r.quatern[1], r.quatern[2], r.qoffset[0], r.qoffset[1], r.qoffset[2],
+      std::abs(r.pixdim[1]), std::abs(r.pixdim[2]), std::abs(r.pixdim[3]), qfac);
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 4; ++j) h.qform(i, j) = q.m[i][j];
   for (int i = 0; i < 3; ++i)
@@ -302,8 +320,10 @@ NiftiHeader parse_nifti_header(const std::string& path, const unsigned char* byt
   if (h.dim[0] >= 4 && r.pixdim[4] > 0) {
     const int time_unit = r.xyzt_units & 0x38;
     double tr = r.pixdim[4];
-    if (time_unit == NIFTI_UNITS_MSEC) tr *= 1e-3;
-    else if (time_unit == NIFTI_UNITS_USEC) tr *= 1e-6;
+    if (time_unit == NIFTI_UNITS_MSEC)
+      tr *= 1e-3;
+    else if (time_unit == NIFTI_UNITS_USEC)
+      tr *= 1e-6;
     if (tr >= 100.0) {
       h.tr_note = "pixdim[4] = " + fmt(r.pixdim[4]) + " with xyzt_units in " +
                   (time_unit == NIFTI_UNITS_SEC ? "s" : "unknown units") +
@@ -317,16 +337,15 @@ NiftiHeader parse_nifti_header(const std::string& path, const unsigned char* byt
     const int64_t need = h.vox_offset + h.data_bytes();
     if (file_size < need)
       throw DataError(path, "file is truncated: the header promises " + fmt(h.data_bytes()) +
-                                " bytes of data from offset " + fmt(h.vox_offset) + " (" + fmt(need) +
-                                " bytes), the file has " + fmt(file_size));
+                                " bytes of data from offset " + fmt(h.vox_offset) + " (" +
+                                fmt(need) + " bytes), the file has " + fmt(file_size));
   }
   return h;
 }
 
 NiftiHeader read_nifti_header(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw DataError(path, "no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) throw DataError(path, "no such file");
   const bool gz = ends_with(path, ".gz");
   if (!gz && !ends_with(path, ".nii"))
     throw DataError(path, "not a NIfTI file name (expected .nii or .nii.gz)");

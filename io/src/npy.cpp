@@ -43,7 +43,8 @@ int64_t NpyArray::size() const {
 
 Eigen::MatrixXd NpyArray::matrix() const {
   if (shape.size() == 1) return Eigen::Map<const Eigen::VectorXd>(data.data(), shape[0]);
-  if (shape.size() != 2) throw DataError("array has " + std::to_string(shape.size()) + " axes, expected 2");
+  if (shape.size() != 2)
+    throw DataError("array has " + std::to_string(shape.size()) + " axes, expected 2");
   return Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
       data.data(), shape[0], shape[1]);
 }
@@ -53,7 +54,8 @@ NpyArray read_npy(const std::string& path) {
   if (!in) throw DataError(path, "cannot open");
   char magic[8];
   in.read(magic, 8);
-  if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw DataError(path, "not a .npy file (bad magic)");
+  if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+    throw DataError(path, "not a .npy file (bad magic)");
   const int major = static_cast<unsigned char>(magic[6]);
   uint32_t header_len = 0;
   if (major == 1) {
@@ -98,21 +100,30 @@ NpyArray read_npy(const std::string& path) {
   const char order = descr[0];
   const char kind = descr[1];
   const int width = std::stoi(descr.substr(2));
-  const bool swap = (order == '>' && little_endian_host()) || (order == '<' && !little_endian_host());
+  const bool swap =
+      (order == '>' && little_endian_host()) || (order == '<' && !little_endian_host());
   const int64_t n = a.size();
   std::vector<char> raw(static_cast<size_t>(n) * width);
   in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
   if (static_cast<size_t>(in.gcount()) != raw.size())
-    throw DataError(path, "truncated .npy data: " + std::to_string(raw.size()) + " bytes expected, " +
-                              std::to_string(in.gcount()) + " present");
-  if (kind == 'f' && width == 8) convert<double>(raw, swap, a.data);
-  else if (kind == 'f' && width == 4) convert<float>(raw, swap, a.data);
-  else if (kind == 'i' && width == 8) convert<int64_t>(raw, swap, a.data);
-  else if (kind == 'i' && width == 4) convert<int32_t>(raw, swap, a.data);
-  else if (kind == 'i' && width == 2) convert<int16_t>(raw, swap, a.data);
-  else if ((kind == 'u' || kind == 'b') && width == 1) convert<uint8_t>(raw, swap, a.data);
-  else if (kind == 'i' && width == 1) convert<int8_t>(raw, swap, a.data);
-  else throw DataError(path, "npy dtype '" + descr + "' is not supported");
+    throw DataError(path, "truncated .npy data: " + std::to_string(raw.size()) +
+                              " bytes expected, " + std::to_string(in.gcount()) + " present");
+  if (kind == 'f' && width == 8)
+    convert<double>(raw, swap, a.data);
+  else if (kind == 'f' && width == 4)
+    convert<float>(raw, swap, a.data);
+  else if (kind == 'i' && width == 8)
+    convert<int64_t>(raw, swap, a.data);
+  else if (kind == 'i' && width == 4)
+    convert<int32_t>(raw, swap, a.data);
+  else if (kind == 'i' && width == 2)
+    convert<int16_t>(raw, swap, a.data);
+  else if ((kind == 'u' || kind == 'b') && width == 1)
+    convert<uint8_t>(raw, swap, a.data);
+  else if (kind == 'i' && width == 1)
+    convert<int8_t>(raw, swap, a.data);
+  else
+    throw DataError(path, "npy dtype '" + descr + "' is not supported");
 
   if (fortran && a.shape.size() > 1) {
     // Reorder to C order.

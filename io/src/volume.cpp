@@ -13,10 +13,6 @@
 
 namespace brainenc::io {
 
-bool Grid::matches(const Grid& other, double tol) const {
-  return dims == other.dims && (affine - other.affine).cwiseAbs().maxCoeff() <= tol;
-}
-
 std::string Grid::describe() const {
   std::ostringstream s;
   s << dims[0] << "x" << dims[1] << "x" << dims[2] << ", voxel ";
@@ -53,12 +49,14 @@ void fill(void* dst, const std::vector<double>& values) {
 
 }  // namespace
 
-void write_nifti(const std::string& path, const Grid& grid, int64_t frames, const std::vector<double>& values,
-                 NiftiType datatype, double tr_seconds, const std::string& descrip, int space_code) {
+void write_nifti(const std::string& path, const Grid& grid, int64_t frames,
+                 const std::vector<double>& values, NiftiType datatype, double tr_seconds,
+                 const std::string& descrip, int space_code) {
   if (static_cast<int64_t>(values.size()) != grid.voxels() * frames)
-    throw RuntimeError(path + ": " + std::to_string(values.size()) + " values for a " + grid.describe() +
-                       " grid with " + std::to_string(frames) + " frames");
-  const int64_t dims[8] = {frames > 1 ? 4 : 3, grid.dims[0], grid.dims[1], grid.dims[2], frames, 1, 1, 1};
+    throw RuntimeError(path + ": " + std::to_string(values.size()) + " values for a " +
+                       grid.describe() + " grid with " + std::to_string(frames) + " frames");
+  const int64_t dims[8] = {
+      frames > 1 ? 4 : 3, grid.dims[0], grid.dims[1], grid.dims[2], frames, 1, 1, 1};
   nifti_image* nim = nifti_make_new_nim(dims, static_cast<int>(datatype), 0);
   if (!nim) throw RuntimeError(path + ": niftilib could not create the image");
   struct Free {
@@ -69,22 +67,36 @@ void write_nifti(const std::string& path, const Grid& grid, int64_t frames, cons
   nim->data = calloc(static_cast<size_t>(nim->nvox), static_cast<size_t>(nim->nbyper));
   if (!nim->data) throw RuntimeError(path + ": out of memory");
   switch (datatype) {
-    case NiftiType::Float32: fill<float>(nim->data, values); break;
-    case NiftiType::Float64: fill<double>(nim->data, values); break;
-    case NiftiType::Int16: fill<int16_t>(nim->data, values); break;
-    case NiftiType::Int32: fill<int32_t>(nim->data, values); break;
-    case NiftiType::UInt8: fill<uint8_t>(nim->data, values); break;
-    default: throw RuntimeError(path + ": writing datatype " + nifti_type_name(int(datatype)) + " is not supported");
+    case NiftiType::Float32:
+      fill<float>(nim->data, values);
+      break;
+    case NiftiType::Float64:
+      fill<double>(nim->data, values);
+      break;
+    case NiftiType::Int16:
+      fill<int16_t>(nim->data, values);
+      break;
+    case NiftiType::Int32:
+      fill<int32_t>(nim->data, values);
+      break;
+    case NiftiType::UInt8:
+      fill<uint8_t>(nim->data, values);
+      break;
+    default:
+      throw RuntimeError(path + ": writing datatype " + nifti_type_name(int(datatype)) +
+                         " is not supported");
   }
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 4; ++j) nim->sto_xyz.m[i][j] = grid.affine(i, j);
   nim->sto_ijk = nifti_dmat44_inverse(nim->sto_xyz);
   nim->sform_code = space_code;
   nim->qform_code = space_code;
-  nifti_dmat44_to_quatern(nim->sto_xyz, &nim->quatern_b, &nim->quatern_c, &nim->quatern_d, &nim->qoffset_x,
-                          &nim->qoffset_y, &nim->qoffset_z, &nim->dx, &nim->dy, &nim->dz, &nim->qfac);
-  nim->qto_xyz = nifti_quatern_to_dmat44(nim->quatern_b, nim->quatern_c, nim->quatern_d, nim->qoffset_x,
-                                         nim->qoffset_y, nim->qoffset_z, nim->dx, nim->dy, nim->dz, nim->qfac);
+  nifti_dmat44_to_quatern(nim->sto_xyz, &nim->quatern_b, &nim->quatern_c, &nim->quatern_d,
+                          &nim->qoffset_x, &nim->qoffset_y, &nim->qoffset_z, &nim->dx, &nim->dy,
+                          &nim->dz, &nim->qfac);
+  nim->qto_xyz =
+      nifti_quatern_to_dmat44(nim->quatern_b, nim->quatern_c, nim->quatern_d, nim->qoffset_x,
+                              nim->qoffset_y, nim->qoffset_z, nim->dx, nim->dy, nim->dz, nim->qfac);
   nim->qto_ijk = nifti_dmat44_inverse(nim->qto_xyz);
   nim->pixdim[1] = nim->dx;
   nim->pixdim[2] = nim->dy;

@@ -27,28 +27,40 @@ void decode_as(const NiftiHeader& h, const unsigned char* raw, int64_t n, Out* o
       std::memcpy(out, raw, static_cast<size_t>(n) * sizeof(Raw));
       return;
     }
-    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<Out>(load<Raw>(raw + i * sizeof(Raw), swap));
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = static_cast<Out>(load<Raw>(raw + i * sizeof(Raw), swap));
     return;
   }
   // Scaling in double, as nibabel (slope and inter are promoted to float64).
   const double slope = h.scl_slope, inter = h.scl_inter;
   for (int64_t i = 0; i < n; ++i)
-    out[i] = static_cast<Out>(static_cast<double>(load<Raw>(raw + i * sizeof(Raw), swap)) * slope + inter);
+    out[i] = static_cast<Out>(static_cast<double>(load<Raw>(raw + i * sizeof(Raw), swap)) * slope +
+                              inter);
 }
 
 template <class Out>
 void decode(const NiftiHeader& h, const unsigned char* raw, int64_t n, Out* out) {
   switch (static_cast<NiftiType>(h.datatype)) {
-    case NiftiType::UInt8: return decode_as<uint8_t>(h, raw, n, out);
-    case NiftiType::Int8: return decode_as<int8_t>(h, raw, n, out);
-    case NiftiType::Int16: return decode_as<int16_t>(h, raw, n, out);
-    case NiftiType::UInt16: return decode_as<uint16_t>(h, raw, n, out);
-    case NiftiType::Int32: return decode_as<int32_t>(h, raw, n, out);
-    case NiftiType::UInt32: return decode_as<uint32_t>(h, raw, n, out);
-    case NiftiType::Int64: return decode_as<int64_t>(h, raw, n, out);
-    case NiftiType::UInt64: return decode_as<uint64_t>(h, raw, n, out);
-    case NiftiType::Float32: return decode_as<float>(h, raw, n, out);
-    case NiftiType::Float64: return decode_as<double>(h, raw, n, out);
+    case NiftiType::UInt8:
+      return decode_as<uint8_t>(h, raw, n, out);
+    case NiftiType::Int8:
+      return decode_as<int8_t>(h, raw, n, out);
+    case NiftiType::Int16:
+      return decode_as<int16_t>(h, raw, n, out);
+    case NiftiType::UInt16:
+      return decode_as<uint16_t>(h, raw, n, out);
+    case NiftiType::Int32:
+      return decode_as<int32_t>(h, raw, n, out);
+    case NiftiType::UInt32:
+      return decode_as<uint32_t>(h, raw, n, out);
+    case NiftiType::Int64:
+      return decode_as<int64_t>(h, raw, n, out);
+    case NiftiType::UInt64:
+      return decode_as<uint64_t>(h, raw, n, out);
+    case NiftiType::Float32:
+      return decode_as<float>(h, raw, n, out);
+    case NiftiType::Float64:
+      return decode_as<double>(h, raw, n, out);
   }
   throw DataError(h.path, "datatype " + std::to_string(h.datatype) + " cannot be decoded");
 }
@@ -75,8 +87,8 @@ const unsigned char* VolumeReader::next_raw_frame() {
   try {
     source_->read_exact(raw_.data(), raw_.size());
   } catch (const DataError& e) {
-    throw DataError(std::string(e.what()) + " (while reading frame " + std::to_string(next_) + " of " +
-                    std::to_string(frames()) + ")");
+    throw DataError(std::string(e.what()) + " (while reading frame " + std::to_string(next_) +
+                    " of " + std::to_string(frames()) + ")");
   }
   ++next_;
   return raw_.data();

@@ -1,4 +1,4 @@
-// Phenotype tables (CSV / TSV with RFC 4180 quoting) and the subjects they describe.
+// The subjects a phenotype table (io::read_text_table) describes.
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -11,59 +11,6 @@
 
 namespace brainenc::models {
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
-// One record of RFC 4180 text starting at `pos`; a quoted field may hold delimiters, doubled
-// quotes and line breaks. Returns false at the end of the text.
-bool next_record(const std::string& text, size_t& pos, char delimiter,
-                 std::vector<std::string>& fields, size_t& line_no, const std::string& path) {
-  fields.clear();
-  if (pos >= text.size()) return false;
-  const size_t start_line = line_no;
-  std::string field;
-  bool quoted = false, was_quoted = false;
-  for (; pos < text.size(); ++pos) {
-    const char c = text[pos];
-    if (quoted) {
-      if (c == '"' && pos + 1 < text.size() && text[pos + 1] == '"') {
-        field += '"';
-        ++pos;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        if (c == '\n') ++line_no;
-        field += c;
-      }
-    } else if (c == '"' && trim(field).empty()) {
-      quoted = was_quoted = true;
-      field.clear();
-    } else if (c == delimiter) {
-      fields.push_back(was_quoted ? field : trim(field));
-      field.clear();
-      was_quoted = false;
-    } else if (c == '\n') {
-      ++pos;
-      ++line_no;
-      break;
-    } else {
-      field += c;
-    }
-  }
-  if (quoted)
-    throw DataError(path, "line " + std::to_string(start_line) + ": unterminated quoted field");
-  fields.push_back(was_quoted ? field : trim(field));
-  return true;
-}
 
 std::string cell(const PhenotypeTable& t, size_t row, int column) {
   return column < 0 ? std::string() : t.rows[row][static_cast<size_t>(column)];
@@ -78,43 +25,6 @@ int required_column(const PhenotypeTable& t, const std::string& name, const std:
 }
 
 }  // namespace
-
-int PhenotypeTable::find(const std::string& name) const {
-  for (size_t i = 0; i < columns.size(); ++i)
-    if (columns[i] == name) return static_cast<int>(i);
-  return -1;
-}
-
-PhenotypeTable read_phenotype_table(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(path, "cannot open");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
-  text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte order mark
-  const char delimiter = ends_with(path, ".csv") ? ',' : '\t';
-
-  PhenotypeTable t;
-  std::vector<std::string> fields;
-  size_t pos = 0, line_no = 1;
-  for (;;) {
-    const size_t record_line = line_no;
-    if (!next_record(text, pos, delimiter, fields, line_no, path)) break;
-    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
-    if (t.columns.empty()) {
-      t.columns = fields;
-      continue;
-    }
-    if (fields.size() != t.columns.size())
-      throw DataError(path, "line " + std::to_string(record_line) + " has " +
-                                std::to_string(fields.size()) + " fields, the header has " +
-                                std::to_string(t.columns.size()));
-    t.rows.push_back(fields);
-  }
-  if (t.columns.empty()) throw DataError(path, "is empty (no header row)");
-  return t;
-}
 
 Cohort load_phenotype(const CohortOptions& o) {
   const PhenotypeTable t = read_phenotype_table(o.phenotype);

@@ -13,7 +13,8 @@ torch::Tensor to_tensor(const Eigen::MatrixXd& m, torch::Dtype dtype) {
 }
 
 Eigen::MatrixXd to_matrix(const torch::Tensor& t) {
-  if (t.dim() != 2) throw RuntimeError("to_matrix: tensor has " + std::to_string(t.dim()) + " dims, expected 2");
+  if (t.dim() != 2)
+    throw RuntimeError("to_matrix: tensor has " + std::to_string(t.dim()) + " dims, expected 2");
   torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
   return Eigen::Map<const RowMajor>(c.data_ptr<double>(), c.size(0), c.size(1));
 }

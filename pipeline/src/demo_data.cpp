@@ -29,7 +29,8 @@ DemoDataset write_demo_dataset(const std::string& dir, const DemoOptions& o) {
   std::vector<double> labels(static_cast<size_t>(V), 0.0);
   for (int64_t k = 2; k < 14; ++k)
     for (int64_t j = 2; j < 18; ++j)
-      for (int64_t i = 2; i < 22; ++i) labels[size_t(grid.index(i, j, k))] = 1 + (i - 2) / 5 + 4 * ((j - 2) / 8);
+      for (int64_t i = 2; i < 22; ++i)
+        labels[size_t(grid.index(i, j, k))] = 1 + (i - 2) / 5 + 4 * ((j - 2) / 8);
 
   std::mt19937_64 rng(o.seed);
   std::normal_distribution<double> normal(0.0, 1.0);
@@ -51,7 +52,8 @@ DemoDataset write_demo_dataset(const std::string& dir, const DemoOptions& o) {
     const double baseline = l > 0 ? 1000.0 + 10.0 * l : 100.0;
     for (int64_t t = 0; t < T; ++t) {
       double signal = 0.0;
-      if (l > 0) signal = 8.0 * (l <= 4 ? net_a[size_t(t)] : net_b[size_t(t)]) + 20.0 * drift[size_t(t)];
+      if (l > 0)
+        signal = 8.0 * (l <= 4 ? net_a[size_t(t)] : net_b[size_t(t)]) + 20.0 * drift[size_t(t)];
       bold[size_t(v + t * V)] = baseline + signal + 6.0 * normal(rng) + 0.05 * double(t);
     }
   }
@@ -59,15 +61,18 @@ DemoDataset write_demo_dataset(const std::string& dir, const DemoOptions& o) {
   io::write_nifti(d.atlas, grid, 1, labels, io::NiftiType::Int16, 0.0, "brainenc demo atlas");
 
   std::string lut = "index\tname\n";
-  for (int r = 1; r <= 8; ++r) lut += std::to_string(r) + "\t" + (r <= 4 ? "NetA_" : "NetB_") + std::to_string(r) + "\n";
+  for (int r = 1; r <= 8; ++r)
+    lut += std::to_string(r) + "\t" + (r <= 4 ? "NetA_" : "NetB_") + std::to_string(r) + "\n";
   io::write_text_file(d.atlas_lut, lut);
 
   io::Table conf;
-  conf.columns = {"trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z",
-                  "white_matter", "csf", "framewise_displacement"};
+  conf.columns = {"trans_x",      "trans_y", "trans_z",
+                  "rot_x",        "rot_y",   "rot_z",
+                  "white_matter", "csf",     "framewise_displacement"};
   conf.values.resize(T, 9);
   for (int64_t t = 0; t < T; ++t) {
-    for (int c = 0; c < 6; ++c) conf.values(t, c) = drift[size_t(t)] * (c + 1) * 0.1 + 0.01 * normal(rng);
+    for (int c = 0; c < 6; ++c)
+      conf.values(t, c) = drift[size_t(t)] * (c + 1) * 0.1 + 0.01 * normal(rng);
     conf.values(t, 6) = 100.0 + normal(rng);
     conf.values(t, 7) = 50.0 + normal(rng);
     conf.values(t, 8) = t == 0 ? std::nan("") : std::abs(0.1 * normal(rng));

@@ -26,9 +26,9 @@ pp::CleanOptions ExtractRequest::masker_clean_defaults() {
 }
 
 bool ExtractRequest::cleans() const {
-  return clean.detrend || clean.standardize != pp::Standardize::None || clean.low_pass || clean.high_pass ||
-         confounds.has_value() || sample_mask.has_value() || clean.filter == pp::TemporalFilter::Cosine ||
-         high_variance_confounds;
+  return clean.detrend || clean.standardize != pp::Standardize::None || clean.low_pass ||
+         clean.high_pass || confounds.has_value() || sample_mask.has_value() ||
+         clean.filter == pp::TemporalFilter::Cosine || high_variance_confounds;
 }
 
 namespace {
@@ -38,8 +38,10 @@ std::vector<int64_t> intersect(const std::vector<int64_t>& a, const std::vector<
   std::vector<int64_t> out;
   size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) ++i;
-    else if (b[j] < a[i]) ++j;
+    if (a[i] < b[j])
+      ++i;
+    else if (b[j] < a[i])
+      ++j;
     else {
       out.push_back(a[i]);
       ++i;
@@ -53,15 +55,18 @@ std::vector<int64_t> intersect(const std::vector<int64_t>& a, const std::vector<
 class FrameSource {
  public:
   FrameSource(const std::string& bold, const io::Grid* target) {
-    if (target) resampled_ = std::make_unique<pp::ResampledFrameReader>(bold, *target);
-    else plain_ = std::make_unique<io::VolumeReader>(bold);
+    if (target)
+      resampled_ = std::make_unique<pp::ResampledFrameReader>(bold, *target);
+    else
+      plain_ = std::make_unique<io::VolumeReader>(bold);
   }
   const io::NiftiHeader& header() const { return plain_ ? plain_->header() : resampled_->header(); }
   io::Grid grid() const { return plain_ ? io::grid_of(plain_->header()) : resampled_->grid(); }
   int64_t frames() const { return plain_ ? plain_->frames() : resampled_->frames(); }
   // float32 frames are passed on as float32 (no widening of 900k voxels per frame).
   bool float32() const {
-    return plain_ && header().datatype == static_cast<int>(io::NiftiType::Float32) && !header().has_scaling();
+    return plain_ && header().datatype == static_cast<int>(io::NiftiType::Float32) &&
+           !header().has_scaling();
   }
   bool next(std::vector<float>& f32, std::vector<double>& f64) {
     if (plain_) {
@@ -106,7 +111,9 @@ void read_frames(const std::string& bold, const io::Grid* target, int64_t T, con
 // A mask on `grid`: as is when it already is, else resampled by nearest neighbour (nilearn).
 std::vector<double> mask_on(const std::string& path, const io::Grid& grid) {
   const io::Volume<double> m = io::read_volume(path);
-  if (m.frames != 1) throw DataError(path, "a mask must be a 3D image (it has " + std::to_string(m.frames) + " frames)");
+  if (m.frames != 1)
+    throw DataError(path,
+                    "a mask must be a 3D image (it has " + std::to_string(m.frames) + " frames)");
   if (pp::same_fov(m.grid, grid)) return m.data;
   pp::ResampleOptions o;
   o.interpolation = pp::Interpolation::Nearest;
@@ -119,7 +126,8 @@ ExtractResult extract_labels(const ExtractRequest& request, bool progress, pp::A
   ExtractResult r;
   // The grid the regions are defined on: the BOLD's, or the atlas's with resampling_target labels.
   const io::NiftiHeader bold_header = io::read_nifti_header(request.bold);
-  if (bold_header.dim[0] < 4) throw DataError(request.bold, "is a 3D image; extraction needs a 4D BOLD run");
+  if (bold_header.dim[0] < 4)
+    throw DataError(request.bold, "is a 3D image; extraction needs a 4D BOLD run");
   std::optional<io::Volume<double>> atlas;
   if (request.regions != RegionKind::Spheres) atlas = io::read_volume(request.atlas);
   io::Grid grid = io::grid_of(bold_header);
@@ -141,18 +149,20 @@ ExtractResult extract_labels(const ExtractRequest& request, bool progress, pp::A
         // Once per (atlas, grid) within a run of many subjects.
         std::shared_ptr<const pp::ResampledLabels> res =
             cache ? cache->labels(request.atlas, grid, request.masker.background_label)
-                  : std::make_shared<const pp::ResampledLabels>(
-                        pp::resample_labels(*atlas, grid, request.atlas, request.masker.background_label));
+                  : std::make_shared<const pp::ResampledLabels>(pp::resample_labels(
+                        *atlas, grid, request.atlas, request.masker.background_label));
         r.labels_lost_in_resampling = res->report.lost;
         r.resampling_report = res->report.summary();
         labels = res->labels;
       }
-      masker = std::make_unique<AnyMasker>(std::in_place_type<pp::LabelsMasker>, labels, mask, request.masker);
+      masker = std::make_unique<AnyMasker>(std::in_place_type<pp::LabelsMasker>, labels, mask,
+                                           request.masker);
       const auto& lm = std::get<pp::LabelsMasker>(*masker);
       if (lm.labels().empty())
         throw DataError(request.atlas, "no region label other than the background " +
                                            io::format_number(request.masker.background_label) +
-                                           " inside the data (does the atlas cover " + request.bold + "?)");
+                                           " inside the data (does the atlas cover " +
+                                           request.bold + "?)");
       break;
     }
     case RegionKind::Maps: {
@@ -165,8 +175,8 @@ ExtractResult extract_labels(const ExtractRequest& request, bool progress, pp::A
       }
       pp::MapsMaskerOptions mo;
       mo.keep_masked_maps = request.masker.keep_masked_labels;
-      masker = std::make_unique<AnyMasker>(std::in_place_type<pp::MapsMasker>, maps.data, maps.frames,
-                                           grid.voxels(), mask, mo, request.atlas);
+      masker = std::make_unique<AnyMasker>(std::in_place_type<pp::MapsMasker>, maps.data,
+                                           maps.frames, grid.voxels(), mask, mo, request.atlas);
       break;
     }
     case RegionKind::Spheres: {
@@ -174,7 +184,8 @@ ExtractResult extract_labels(const ExtractRequest& request, bool progress, pp::A
       so.radius = request.radius;
       so.allow_overlap = request.allow_overlap;
       std::vector<pp::Seed> seeds(request.seeds.begin(), request.seeds.end());
-      masker = std::make_unique<AnyMasker>(std::in_place_type<pp::SpheresMasker>, seeds, grid, mask, so);
+      masker =
+          std::make_unique<AnyMasker>(std::in_place_type<pp::SpheresMasker>, seeds, grid, mask, so);
       break;
     }
   }
@@ -190,26 +201,29 @@ ExtractResult extract_labels(const ExtractRequest& request, bool progress, pp::A
       confounds = std::move(loaded.values);
       r.confound_columns = std::move(loaded.columns);
       if (loaded.sample_mask)
-        sample_mask = sample_mask ? intersect(*sample_mask, *loaded.sample_mask) : *loaded.sample_mask;
+        sample_mask =
+            sample_mask ? intersect(*sample_mask, *loaded.sample_mask) : *loaded.sample_mask;
     } else {
       io::Table t = io::read_table(c.file);
       for (Eigen::Index j = 0; j < t.values.cols(); ++j)
         if (!t.values.col(j).allFinite())
-          throw DataError(c.file, "column '" + t.columns[size_t(j)] +
-                                      "' has missing or non-finite values (select fMRIPrep confounds with "
-                                      "--confounds-strategy or --denoise-strategy)");
+          throw DataError(c.file,
+                          "column '" + t.columns[size_t(j)] +
+                              "' has missing or non-finite values (select fMRIPrep confounds with "
+                              "--confounds-strategy or --denoise-strategy)");
       confounds = std::move(t.values);
       r.confound_columns = std::move(t.columns);
     }
     if (confounds.rows() != T)
-      throw DataError(c.file, "has " + std::to_string(confounds.rows()) + " rows, the BOLD run " + request.bold +
-                                  " has " + std::to_string(T) + " volumes");
+      throw DataError(c.file, "has " + std::to_string(confounds.rows()) + " rows, the BOLD run " +
+                                  request.bold + " has " + std::to_string(T) + " volumes");
   }
   if (sample_mask)
     for (int64_t k : *sample_mask)
       if (k < 0 || k >= T)
-        throw DataError(request.bold, "sample mask index " + std::to_string(k) + " is outside the run's " +
-                                          std::to_string(T) + " volumes");
+        throw DataError(request.bold, "sample mask index " + std::to_string(k) +
+                                          " is outside the run's " + std::to_string(T) +
+                                          " volumes");
 
   // nilearn computes them from the BOLD as given (BaseMasker.transform): every voxel of its own
   // grid. Pass 1 rides along the masker's pass unless that one sees frames resampled onto the

@@ -12,6 +12,7 @@
 
 #include "brainenc/io/error.hpp"
 #include "lapack_lu.hpp"
+#include "python_repr.hpp"
 
 namespace brainenc::preprocessing {
 
@@ -173,19 +174,6 @@ void lfilter_inplace(const FilterCoefficients& f, std::vector<double>& x,
   }
 }
 
-// Shortest decimal that reads back as the same double (Python's repr, as nilearn prints).
-std::string format_hz(double v) {
-  std::string text;
-  for (int digits = 15; digits <= 17; ++digits) {
-    std::ostringstream os;
-    os.precision(digits);
-    os << v;
-    text = os.str();
-    if (std::strtod(text.c_str(), nullptr) == v) break;
-  }
-  return text;
-}
-
 // nilearn _check_wn: a cut-off at or above Nyquist is moved just below it.
 double check_wn(const char* kind, double freq, double nyq, const WarningHandler& warn) {
   if (freq >= nyq) {
@@ -194,7 +182,7 @@ double check_wn(const char* kind, double freq, double nyq, const WarningHandler&
       warn(std::string("The frequency specified for the ") + kind +
            " pass filter is too high to be handled by a digital filter (superior to Nyquist "
            "frequency). It has been lowered to " +
-           format_hz(freq) + " (Nyquist frequency).");
+           python_repr(freq) + " (Nyquist frequency).");
     }
   }
   return freq;
@@ -208,7 +196,7 @@ FilterCoefficients butter(int order, const std::vector<double>& critical_hz, Fil
     throw UsageError("butterworth: the filter order must be >= 1, got " + std::to_string(order));
   if (!(sampling_rate > 0.0) || !std::isfinite(sampling_rate)) {
     throw UsageError("butterworth: the sampling rate must be positive, got " +
-                     format_hz(sampling_rate));
+                     python_repr(sampling_rate));
   }
   const std::size_t expected = band == FilterBand::Bandpass ? 2 : 1;
   if (critical_hz.size() != expected) {
@@ -219,8 +207,8 @@ FilterCoefficients butter(int order, const std::vector<double>& critical_hz, Fil
   for (double hz : critical_hz) {
     const double wn = 2.0 * hz / sampling_rate;
     if (!(wn > 0.0 && wn < 1.0)) {
-      throw UsageError("butterworth: cut-off " + format_hz(hz) + " Hz must lie in (0, " +
-                       format_hz(sampling_rate / 2.0) + ") Hz (0 < Wn < Nyquist)");
+      throw UsageError("butterworth: cut-off " + python_repr(hz) + " Hz must lie in (0, " +
+                       python_repr(sampling_rate / 2.0) + ") Hz (0 < Wn < Nyquist)");
     }
     warped.push_back(4.0 * std::tan(kPi * wn / 2.0));
   }
@@ -300,16 +288,16 @@ Eigen::MatrixXd butterworth(const Eigen::MatrixXd& signals, double sampling_rate
        {std::pair{"--low-pass", low_pass}, std::pair{"--high-pass", high_pass}}) {
     if (value && !(*value > 0.0 && std::isfinite(*value))) {
       throw UsageError(std::string(name) + " must be a positive frequency in Hz, got " +
-                       format_hz(*value));
+                       python_repr(*value));
     }
   }
   if (low_pass && high_pass && *high_pass >= *low_pass) {
-    throw UsageError("--high-pass (" + format_hz(*high_pass) +
-                     " Hz) must be lower than --low-pass (" + format_hz(*low_pass) + " Hz)");
+    throw UsageError("--high-pass (" + python_repr(*high_pass) +
+                     " Hz) must be lower than --low-pass (" + python_repr(*low_pass) + " Hz)");
   }
   if (!(sampling_rate > 0.0) || !std::isfinite(sampling_rate)) {
     throw UsageError("butterworth: the sampling rate must be positive (check --t-r), got " +
-                     format_hz(sampling_rate));
+                     python_repr(sampling_rate));
   }
   const double nyq = sampling_rate * 0.5;
   std::vector<double> critical;

@@ -16,19 +16,27 @@ LabelStrategy parse_label_strategy(const std::string& name) {
   if (name == "maximum") return LabelStrategy::Maximum;
   if (name == "variance") return LabelStrategy::Variance;
   if (name == "standard_deviation") return LabelStrategy::StandardDeviation;
-  throw UsageError("--strategy: '" + name +
-                   "' is not one of mean, median, sum, minimum, maximum, variance, standard_deviation");
+  throw UsageError(
+      "--strategy: '" + name +
+      "' is not one of mean, median, sum, minimum, maximum, variance, standard_deviation");
 }
 
 std::string to_string(LabelStrategy s) {
   switch (s) {
-    case LabelStrategy::Mean: return "mean";
-    case LabelStrategy::Median: return "median";
-    case LabelStrategy::Sum: return "sum";
-    case LabelStrategy::Minimum: return "minimum";
-    case LabelStrategy::Maximum: return "maximum";
-    case LabelStrategy::Variance: return "variance";
-    case LabelStrategy::StandardDeviation: return "standard_deviation";
+    case LabelStrategy::Mean:
+      return "mean";
+    case LabelStrategy::Median:
+      return "median";
+    case LabelStrategy::Sum:
+      return "sum";
+    case LabelStrategy::Minimum:
+      return "minimum";
+    case LabelStrategy::Maximum:
+      return "maximum";
+    case LabelStrategy::Variance:
+      return "variance";
+    case LabelStrategy::StandardDeviation:
+      return "standard_deviation";
   }
   return "mean";
 }
@@ -103,7 +111,7 @@ void LabelsMasker::reduce(const T* frame) {
         double m = value(voxel_index_[b]);
         for (int64_t i = b + 1; i < e; ++i)
           m = options_.strategy == LabelStrategy::Minimum ? std::min(m, value(voxel_index_[i]))
-                                                         : std::max(m, value(voxel_index_[i]));
+                                                          : std::max(m, value(voxel_index_[i]));
         row[r] = m;
         break;
       }
@@ -123,7 +131,8 @@ void LabelsMasker::reduce(const T* frame) {
       }
       case LabelStrategy::Median: {
         scratch_.resize(static_cast<size_t>(e - b));
-        for (int64_t i = b; i < e; ++i) scratch_[static_cast<size_t>(i - b)] = value(voxel_index_[i]);
+        for (int64_t i = b; i < e; ++i)
+          scratch_[static_cast<size_t>(i - b)] = value(voxel_index_[i]);
         const size_t m = scratch_.size();
         const size_t hi = m / 2;
         std::nth_element(scratch_.begin(), scratch_.begin() + hi, scratch_.end());
@@ -145,7 +154,8 @@ void LabelsMasker::add_frame(const float* frame) { reduce(frame); }
 Eigen::MatrixXd LabelsMasker::signals() const {
   const Eigen::Index R = static_cast<Eigen::Index>(labels_.size());
   const Eigen::Index T = R == 0 ? 0 : static_cast<Eigen::Index>(rows_.size()) / R;
-  return Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(rows_.data(), T, R);
+  return Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      rows_.data(), T, R);
 }
 
 }  // namespace brainenc::preprocessing

@@ -11,27 +11,15 @@
 #include "brainenc/preprocessing/confound_regression.hpp"
 #include "brainenc/preprocessing/cosine_drift.hpp"
 #include "brainenc/preprocessing/detrend.hpp"
+#include "python_repr.hpp"
 
 namespace brainenc::preprocessing {
 
 namespace {
 
-// Shortest decimal that reads back as the same double (Python's repr, as nilearn prints).
-std::string number(double v) {
-  std::string text;
-  for (int digits = 15; digits <= 17; ++digits) {
-    std::ostringstream os;
-    os.precision(digits);
-    os << v;
-    text = os.str();
-    if (std::strtod(text.c_str(), nullptr) == v) break;
-  }
-  return text;
-}
-
 void require_positive(const char* option, const std::optional<double>& v) {
   if (v && !(*v > 0.0 && std::isfinite(*v))) {
-    throw UsageError(std::string(option) + " must be positive, got " + number(*v));
+    throw UsageError(std::string(option) + " must be positive, got " + python_repr(*v));
   }
 }
 
@@ -61,8 +49,9 @@ TemporalFilter effective_filter(const CleanOptions& o) {
       require_positive("--low-pass", o.low_pass);
       require_positive("--high-pass", o.high_pass);
       if (o.low_pass && o.high_pass && *o.high_pass >= *o.low_pass) {
-        throw UsageError("--high-pass (" + number(*o.high_pass) +
-                         " Hz) must be lower than --low-pass (" + number(*o.low_pass) + " Hz)");
+        throw UsageError("--high-pass (" + python_repr(*o.high_pass) +
+                         " Hz) must be lower than --low-pass (" + python_repr(*o.low_pass) +
+                         " Hz)");
       }
       return TemporalFilter::Butterworth;
   }
@@ -152,7 +141,7 @@ void check_finite(Eigen::MatrixXd& signals, const Eigen::MatrixXd& confounds, bo
   for (Eigen::Index j = 0; j < confounds.cols(); ++j) {
     for (Eigen::Index i = 0; i < confounds.rows(); ++i) {
       if (!std::isfinite(confounds(i, j))) {
-        throw DataError("--confounds holds a non-finite value (" + number(confounds(i, j)) +
+        throw DataError("--confounds holds a non-finite value (" + python_repr(confounds(i, j)) +
                         ") at row " + std::to_string(i) + ", column " + std::to_string(j));
       }
     }
@@ -161,7 +150,7 @@ void check_finite(Eigen::MatrixXd& signals, const Eigen::MatrixXd& confounds, bo
     for (Eigen::Index i = 0; i < signals.rows(); ++i) {
       if (std::isfinite(signals(i, j))) continue;
       if (!ensure_finite) {
-        throw DataError("the signals hold a non-finite value (" + number(signals(i, j)) +
+        throw DataError("the signals hold a non-finite value (" + python_repr(signals(i, j)) +
                         ") at time point " + std::to_string(i) + ", column " + std::to_string(j) +
                         "; --ensure-finite replaces such values by 0");
       }

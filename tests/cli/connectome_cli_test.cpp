@@ -16,7 +16,8 @@ namespace {
 
 // The reference's 4 subjects (timeseries_4subj_60x6.npy) as TSV files; returns their paths.
 std::vector<std::string> write_subjects(const std::string& dir) {
-  const auto a = brainenc::io::read_npy(brainenc::test::shared_file("reference/inputs/timeseries_4subj_60x6.npy"));
+  const auto a = brainenc::io::read_npy(
+      brainenc::test::shared_file("reference/inputs/timeseries_4subj_60x6.npy"));
   std::vector<std::string> paths;
   for (int s = 0; s < 4; ++s) {
     brainenc::io::Table t;
@@ -52,7 +53,8 @@ TEST(ConnectomeCli, CorrelationMatchesNilearn) {
   const auto inputs = write_subjects(dir);
   const auto r = run_brainenc("connectome -q --out-dir '" + dir + "/out'" + join(inputs));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto want = brainenc::io::read_npy(brainenc::test::shared_file("reference/conn_correlation_lw/expected_out.npy"));
+  const auto want = brainenc::io::read_npy(
+      brainenc::test::shared_file("reference/conn_correlation_lw/expected_out.npy"));
   for (int s = 0; s < 4; ++s) {
     const auto got = brainenc::io::read_table(dir + "/out/sub-0" + std::to_string(s + 1) +
                                               "_stat-pearsoncorrelation_relmat.tsv");
@@ -65,10 +67,12 @@ TEST(ConnectomeCli, TangentWritesGroupMeanAndFeatures) {
   BRAINENC_SKIP_IF_EMPTY(brainenc::test::reference_case("conn_tangent_lw"));
   const std::string dir = brainenc::test::scratch_dir();
   const auto inputs = write_subjects(dir);
-  const auto r = run_brainenc("connectome -q --kind tangent --vectorize --out-dir '" + dir + "/out'" + join(inputs));
+  const auto r = run_brainenc("connectome -q --kind tangent --vectorize --out-dir '" + dir +
+                              "/out'" + join(inputs));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto mean = brainenc::io::read_table(dir + "/out/group_stat-tangent_desc-mean_relmat.tsv");
-  EXPECT_LE(brainenc::test::max_abs_diff(mean.values, brainenc::test::expected_matrix("conn_tangent_lw", "mean_")),
+  EXPECT_LE(brainenc::test::max_abs_diff(
+                mean.values, brainenc::test::expected_matrix("conn_tangent_lw", "mean_")),
             1e-8);
   std::ifstream features(dir + "/out/connectome_features.tsv");
   std::string header, row;
@@ -84,7 +88,8 @@ TEST(ConnectomeCli, TangentWithOneSubjectIsUsageError) {
   BRAINENC_SKIP_IF_EMPTY(brainenc::test::reference_case("conn_tangent_lw"));
   const std::string dir = brainenc::test::scratch_dir();
   const auto inputs = write_subjects(dir);
-  const auto r = run_brainenc("connectome -q --kind tangent --out-dir '" + dir + "/out' '" + inputs[0] + "'");
+  const auto r =
+      run_brainenc("connectome -q --kind tangent --out-dir '" + dir + "/out' '" + inputs[0] + "'");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_FALSE(fs::exists(dir + "/out"));
 }
@@ -93,7 +98,8 @@ TEST(ConnectomeCli, NanInInputNamesFileAndWritesNothing) {
   const std::string dir = brainenc::test::scratch_dir();
   std::ofstream(dir + "/a.tsv") << "x\ty\n1\t2\n3\t4\n5\t7\n";
   std::ofstream(dir + "/b.tsv") << "x\ty\n1\tn/a\n3\t4\n5\t6\n";
-  const auto r = run_brainenc("connectome -q --out-dir '" + dir + "/out' '" + dir + "/a.tsv' '" + dir + "/b.tsv'");
+  const auto r = run_brainenc("connectome -q --out-dir '" + dir + "/out' '" + dir + "/a.tsv' '" +
+                              dir + "/b.tsv'");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("b.tsv: contains NaN"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir + "/out"));

@@ -61,16 +61,19 @@ nlohmann::json read_json(const std::string& path) {
 
 TEST(ModelAdapters, LogisticFindsThePlantedConnectivity) {
   const SeriesCohort c = series_cohort();
-  const auto r = run_brainenc("train -q --model logistic " + c.args + " --out-dir '" + c.dir + "/logistic'");
+  const auto r =
+      run_brainenc("train -q --model logistic " + c.args + " --out-dir '" + c.dir + "/logistic'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto m = read_json(c.dir + "/logistic/metrics.json");
   EXPECT_GT(m["test"]["auroc"]["mean"].get<double>(), 0.9) << m.dump(1);
   EXPECT_TRUE(fs::exists(c.dir + "/logistic/split-1/checkpoint.pt"));
   // The closed-form checkpoint reads back: evaluate reproduces the training run's scores.
-  const auto e = run_brainenc("evaluate -q --checkpoint '" + c.dir + "/logistic/split-0/checkpoint.pt' --out-dir '" +
-                              c.dir + "/logistic-eval'");
+  const auto e =
+      run_brainenc("evaluate -q --checkpoint '" + c.dir +
+                   "/logistic/split-0/checkpoint.pt' --out-dir '" + c.dir + "/logistic-eval'");
   ASSERT_EQ(e.exit_code, 0) << e.err;
-  std::ifstream a(c.dir + "/logistic/split-0/predictions.tsv"), b(c.dir + "/logistic-eval/predictions.tsv");
+  std::ifstream a(c.dir + "/logistic/split-0/predictions.tsv"),
+      b(c.dir + "/logistic-eval/predictions.tsv");
   std::string la, lb;
   std::getline(a, la);
   std::getline(b, lb);
@@ -81,8 +84,9 @@ TEST(ModelAdapters, LogisticFindsThePlantedConnectivity) {
 
 TEST(ModelAdapters, FcTransformerTrainsAndWritesEverySplit) {
   const SeriesCohort c = series_cohort();
-  const auto r = run_brainenc("train -q --model fc_transformer --epochs 30 --batch-size 16 --lr 1e-3 " + c.args +
-                              " --fc_transformer.heads 2 --fc_transformer.clusters 4 --out-dir '" + c.dir + "/fct'");
+  const auto r = run_brainenc(
+      "train -q --model fc_transformer --epochs 30 --batch-size 16 --lr 1e-3 " + c.args +
+      " --fc_transformer.heads 2 --fc_transformer.clusters 4 --out-dir '" + c.dir + "/fct'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto m = read_json(c.dir + "/fct/metrics.json");
   ASSERT_EQ(m["splits"].size(), 2u);
@@ -92,14 +96,15 @@ TEST(ModelAdapters, FcTransformerTrainsAndWritesEverySplit) {
 
 TEST(ModelAdapters, BrainMaePretrainThenFineTune) {
   const SeriesCohort c = series_cohort();
-  const std::string model = " --brainmae.d-model 32 --brainmae.heads 4 --brainmae.layers 1 --batch-size 16 ";
-  const auto p = run_brainenc("pretrain --model brainmae --epochs 3" + model + c.args + " --out-dir '" + c.dir +
-                              "/mae-pre'");
+  const std::string model =
+      " --brainmae.d-model 32 --brainmae.heads 4 --brainmae.layers 1 --batch-size 16 ";
+  const auto p = run_brainenc("pretrain --model brainmae --epochs 3" + model + c.args +
+                              " --out-dir '" + c.dir + "/mae-pre'");
   ASSERT_EQ(p.exit_code, 0) << p.err;
   const auto pm = read_json(c.dir + "/mae-pre/metrics.json");
   EXPECT_TRUE(std::isfinite(pm["splits"][0]["final_train_loss"].get<double>()));
-  const auto t = run_brainenc("train --model brainmae --epochs 3" + model + c.args + " --init '" + c.dir +
-                              "/mae-pre' --out-dir '" + c.dir + "/mae'");
+  const auto t = run_brainenc("train --model brainmae --epochs 3" + model + c.args + " --init '" +
+                              c.dir + "/mae-pre' --out-dir '" + c.dir + "/mae'");
   ASSERT_EQ(t.exit_code, 0) << t.err;
   EXPECT_NE(t.err.find("initialised"), std::string::npos) << t.err;
   const auto m = read_json(c.dir + "/mae/metrics.json");
@@ -108,13 +113,18 @@ TEST(ModelAdapters, BrainMaePretrainThenFineTune) {
 
 TEST(ModelAdapters, SeriesModelsNeedASeriesFolderAndKnownTr) {
   const SeriesCohort c = series_cohort();
-  auto r = run_brainenc("train -q --model fc_transformer --labels '" + c.dir + "/phenotype.csv' --id-column id "
-                        "--label-column dx --out-dir '" + c.dir + "/x'");
+  auto r = run_brainenc("train -q --model fc_transformer --labels '" + c.dir +
+                        "/phenotype.csv' --id-column id "
+                        "--label-column dx --out-dir '" +
+                        c.dir + "/x'");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--series-dir"), std::string::npos) << r.err;
-  r = run_brainenc("train --model brainmae --epochs 1 --labels '" + c.dir + "/phenotype.csv' --series-dir '" +
-                   c.dir + "/series' --series-pattern '{id}_timeseries.tsv' --id-column id --label-column dx "
-                   "--positive-label 1 --site-column site --site-tr A=2 --out-dir '" + c.dir + "/y'");
+  r = run_brainenc(
+      "train --model brainmae --epochs 1 --labels '" + c.dir + "/phenotype.csv' --series-dir '" +
+      c.dir +
+      "/series' --series-pattern '{id}_timeseries.tsv' --id-column id --label-column dx "
+      "--positive-label 1 --site-column site --site-tr A=2 --out-dir '" +
+      c.dir + "/y'");
   // Site B has no TR: its subjects are reported and left out, the rest trains.
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("no repetition time for site 'B'"), std::string::npos) << r.err;

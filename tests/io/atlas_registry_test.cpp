@@ -43,12 +43,14 @@ TEST(AtlasRegistry, LookUpTableAndSeeds) {
 }
 
 TEST(AtlasRegistry, ModifiedFileIsRefused) {
-  const std::string src = test::shared_file("data/atlases/yeo2011/Yeo2011_7Networks_FSLMNI152_2mm.nii.gz");
+  const std::string src =
+      test::shared_file("data/atlases/yeo2011/Yeo2011_7Networks_FSLMNI152_2mm.nii.gz");
   BRAINENC_SKIP_IF_EMPTY(src);
   const std::string dir = test::scratch_dir();
   fs::copy_file(src, dir + "/Yeo2011_7Networks_FSLMNI152_2mm.nii.gz");
   {
-    std::fstream f(dir + "/Yeo2011_7Networks_FSLMNI152_2mm.nii.gz", std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream f(dir + "/Yeo2011_7Networks_FSLMNI152_2mm.nii.gz",
+                   std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(1000);
     f.put('\x5a');
   }
@@ -57,7 +59,9 @@ TEST(AtlasRegistry, ModifiedFileIsRefused) {
     resolve_atlas("yeo7");
     FAIL() << "a modified atlas file was accepted";
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("does not match the registered yeo7 atlas"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("does not match the registered yeo7 atlas"),
+              std::string::npos)
+        << e.what();
   }
   unsetenv("BRAINENC_ATLAS_PATH");
 }

@@ -19,7 +19,8 @@ void touch(const std::string& p, const std::string& content = "") {
 }  // namespace
 
 TEST(Bids, ParsesEntitiesInOrder) {
-  const auto n = parse_bids_name("sub-01_ses-2_task-rest_run-3_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz");
+  const auto n = parse_bids_name(
+      "sub-01_ses-2_task-rest_run-3_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz");
   ASSERT_TRUE(n.has_value());
   EXPECT_EQ(n->get("sub"), "01");
   EXPECT_EQ(n->get("ses"), "2");
@@ -35,7 +36,8 @@ TEST(Bids, PairsRunsWithMaskConfoundsAndSidecar) {
   const std::string root = test::scratch_dir();
   const std::string func = root + "/sub-02/ses-a/func/";
   touch(func + "sub-02_ses-a_task-rest_run-1_space-MNI_desc-preproc_bold.nii.gz");
-  touch(func + "sub-02_ses-a_task-rest_run-1_space-MNI_desc-preproc_bold.json", "{\"RepetitionTime\": 0.8}");
+  touch(func + "sub-02_ses-a_task-rest_run-1_space-MNI_desc-preproc_bold.json",
+        "{\"RepetitionTime\": 0.8}");
   touch(func + "sub-02_ses-a_task-rest_run-1_space-MNI_desc-brain_mask.nii.gz");
   touch(func + "sub-02_ses-a_task-rest_run-1_desc-confounds_timeseries.tsv");
   touch(func + "sub-02_ses-a_task-rest_run-1_desc-confounds_timeseries.json");
@@ -84,4 +86,6 @@ TEST(Bids, ParticipantsTable) {
   EXPECT_THROW(read_participants(p), DataError);
 }
 
-TEST(Bids, MissingRootIsDataError) { EXPECT_THROW(find_bold_runs("/nonexistent/brainenc"), DataError); }
+TEST(Bids, MissingRootIsDataError) {
+  EXPECT_THROW(find_bold_runs("/nonexistent/brainenc"), DataError);
+}

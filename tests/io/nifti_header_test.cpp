@@ -19,9 +19,9 @@ namespace {
 // Affine that nibabel 5.0.0 reports for header_quirks/example4d.nii.gz and example_nifti2.nii.gz.
 Eigen::Matrix4d nibabel_example4d_affine() {
   Eigen::Matrix4d a;
-  a << -2.0, 6.7147156536e-19, 9.0810245111e-18, 1.1785510254e+02,  //
+  a << -2.0, 6.7147156536e-19, 9.0810245111e-18, 1.1785510254e+02,            //
       -6.7147156536e-19, 1.9737114906, -3.5552823544e-01, -3.5722942352e+01,  //
-      8.2554808890e-18, 3.2320761681e-01, 2.1710817814, -7.2487983704,  //
+      8.2554808890e-18, 3.2320761681e-01, 2.1710817814, -7.2487983704,        //
       0, 0, 0, 1;
   return a;
 }
@@ -57,7 +57,8 @@ TEST(NiftiHeader, Nifti2HeaderMatchesNibabel) {
   EXPECT_EQ(h.nt(), 2);
   EXPECT_DOUBLE_EQ(h.tr_seconds, 2.0);
   EXPECT_LT((h.affine - nibabel_example4d_affine()).cwiseAbs().maxCoeff(), 1e-6);
-  // nibabel 5.0.0: get_fdata().sum() = 6926802.0, C-order flat[1234] = voxel (2,11,5,0) = 431, centre voxel (16,10,6,1) = 266.
+  // nibabel 5.0.0: get_fdata().sum() = 6926802.0, C-order flat[1234] = voxel (2,11,5,0) = 431,
+  // centre voxel (16,10,6,1) = 266.
   const Volume<double> v = read_volume(f);
   double sum = 0;
   for (double x : v.data) sum += x;
@@ -73,8 +74,8 @@ TEST(NiftiHeader, ScaledInt16MatchesNibabel) {
   EXPECT_TRUE(h.has_scaling());
   EXPECT_NEAR(h.scl_slope, 0.0754070, 1e-7);
   EXPECT_EQ(h.sform_code, 2);
-  // nibabel 5.0.0 get_fdata(): sum 77913290.36292362, C-order flat[1234] = voxel (0,20,1,14) 3292.2954189777374,
-  // voxel (8,10,1,10) 3937.251221358776.
+  // nibabel 5.0.0 get_fdata(): sum 77913290.36292362, C-order flat[1234] = voxel (0,20,1,14)
+  // 3292.2954189777374, voxel (8,10,1,10) 3937.251221358776.
   const Volume<double> v = read_volume(f);
   double sum = 0;
   for (double x : v.data) sum += x;

@@ -37,7 +37,8 @@ TEST(Table, RaggedRowNamesLine) {
     parse_table("a\tb\n1\t2\n3\n", "ragged.tsv", '\t', 1);
     FAIL();
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("ragged.tsv: line 3 has 1 fields"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ragged.tsv: line 3 has 1 fields"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -46,7 +47,8 @@ TEST(Table, NonNumberNamesColumn) {
     parse_table("a\tb\n1\tfoo\n", "bad.tsv", '\t', 1);
     FAIL();
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("column 'b': 'foo' is not a number"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("column 'b': 'foo' is not a number"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -61,8 +63,10 @@ TEST(Table, TsvRoundTripIsExact) {
   EXPECT_EQ(r.columns, t.columns);
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 2; ++j) {
-      if (std::isnan(t.values(i, j))) EXPECT_TRUE(std::isnan(r.values(i, j)));
-      else EXPECT_EQ(r.values(i, j), t.values(i, j));
+      if (std::isnan(t.values(i, j)))
+        EXPECT_TRUE(std::isnan(r.values(i, j)));
+      else
+        EXPECT_EQ(r.values(i, j), t.values(i, j));
     }
 }
 
@@ -120,7 +124,8 @@ TEST(Table, EveryWrittenFormatReadsBack) {
 
 TEST(Table, QuotedCsvFieldsKeepTheirCommas) {
   const std::string p = test::scratch_dir() + "/pheno.csv";
-  std::ofstream(p) << ",SUB_ID,NOTE\n0,50682,\"frontal lob gone, rest of brain warped\"\n1,50683,\"say \"\"hi\"\"\"\n";
+  std::ofstream(p) << ",SUB_ID,NOTE\n0,50682,\"frontal lob gone, rest of brain "
+                      "warped\"\n1,50683,\"say \"\"hi\"\"\"\n";
   const TextTable t = read_text_table(p);
   ASSERT_EQ(t.rows.size(), 2u);
   EXPECT_EQ(t.columns[0], "");
@@ -129,7 +134,8 @@ TEST(Table, QuotedCsvFieldsKeepTheirCommas) {
 }
 
 TEST(Table, AbidePhenotypeReads) {
-  const std::string p = test::shared_file("data/abide_cc200/Phenotypic_V1_0b_preprocessed1_devsites.csv");
+  const std::string p =
+      test::shared_file("data/abide_cc200/Phenotypic_V1_0b_preprocessed1_devsites.csv");
   BRAINENC_SKIP_IF_EMPTY(p);
   const TextTable t = read_text_table(p);
   EXPECT_GE(t.rows.size(), 749u);

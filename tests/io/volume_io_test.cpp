@@ -51,8 +51,9 @@ TEST_P(RoundTrip, ValuesAffineAndTrSurvive) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, RoundTrip,
-                         ::testing::Combine(::testing::Values(NiftiType::UInt8, NiftiType::Int16, NiftiType::Int32,
-                                                              NiftiType::Float32, NiftiType::Float64),
+                         ::testing::Combine(::testing::Values(NiftiType::UInt8, NiftiType::Int16,
+                                                              NiftiType::Int32, NiftiType::Float32,
+                                                              NiftiType::Float64),
                                             ::testing::Values(".nii", ".nii.gz")));
 
 TEST(VolumeReader, StreamsFramesInOrder) {

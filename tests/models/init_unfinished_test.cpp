@@ -27,9 +27,11 @@ TEST(InitFromPretraining, UnfinishedCheckpointIsRefused) {
   c.state.epoch = 3;
   c.state.finished = false;
   models::write_checkpoint(dir + "/pre.pt", c);
-  const auto r = test::run_brainenc("train -q --model mlp --features '" + dir + "/features.tsv' --labels '" + dir +
-                                    "/labels.tsv' --id-column subject --label-column label --site-column '' "
-                                    "--epochs 1 --init '" + dir + "/pre.pt' --out-dir '" + dir + "/out'");
+  const auto r = test::run_brainenc(
+      "train -q --model mlp --features '" + dir + "/features.tsv' --labels '" + dir +
+      "/labels.tsv' --id-column subject --label-column label --site-column '' "
+      "--epochs 1 --init '" +
+      dir + "/pre.pt' --out-dir '" + dir + "/out'");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("did not finish (stopped after epoch 3)"), std::string::npos) << r.err;
 }

@@ -133,7 +133,8 @@ TEST(Extract, ConfoundsWithWrongLengthNameTheFile) {
     extract_labels(r, false);
     FAIL() << "60 confound rows for a 20-volume run were accepted";
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("tiny_confounds.tsv: has 60 rows"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("tiny_confounds.tsv: has 60 rows"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -27,9 +27,11 @@ struct LabelsCase {
 std::ostream& operator<<(std::ostream& os, const LabelsCase& c) { return os << c.name; }
 
 Eigen::MatrixXd run_masker(const LabelsCase& c, std::vector<double>* labels_out) {
-  const io::Volume<double> labels = io::read_volume(test::shared_file("reference/inputs/tiny_labels.nii.gz"));
+  const io::Volume<double> labels =
+      io::read_volume(test::shared_file("reference/inputs/tiny_labels.nii.gz"));
   std::vector<double> mask;
-  if (c.mask[0]) mask = io::read_volume(test::shared_file(std::string("reference/inputs/") + c.mask)).data;
+  if (c.mask[0])
+    mask = io::read_volume(test::shared_file(std::string("reference/inputs/") + c.mask)).data;
   LabelsMaskerOptions o;
   o.strategy = c.strategy;
   o.background_label = c.background;
@@ -65,7 +67,8 @@ TEST_P(LabelsParity, MatchesNilearn) {
   } else {
     EXPECT_LE(test::max_abs_diff(got, want), 1e-6);
   }
-  const std::string labels_json = test::shared_file(std::string("reference/") + c.name + "/expected_labels_.json");
+  const std::string labels_json =
+      test::shared_file(std::string("reference/") + c.name + "/expected_labels_.json");
   if (!labels_json.empty()) {
     std::ifstream in(labels_json);
     const auto expected = nlohmann::json::parse(in).get<std::vector<double>>();
@@ -82,22 +85,30 @@ INSTANTIATE_TEST_SUITE_P(
         LabelsCase{"labels_median_f32", "tiny_bold_f32.nii.gz", LabelStrategy::Median, "", 0, true},
         LabelsCase{"labels_sum_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Sum, "", 0, true},
         LabelsCase{"labels_sum_f32", "tiny_bold_f32.nii.gz", LabelStrategy::Sum, "", 0, true},
-        LabelsCase{"labels_minimum_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Minimum, "", 0, true},
-        LabelsCase{"labels_minimum_f32", "tiny_bold_f32.nii.gz", LabelStrategy::Minimum, "", 0, true},
-        LabelsCase{"labels_maximum_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Maximum, "", 0, true},
-        LabelsCase{"labels_maximum_f32", "tiny_bold_f32.nii.gz", LabelStrategy::Maximum, "", 0, true},
-        LabelsCase{"labels_variance_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Variance, "", 0, true},
-        LabelsCase{"labels_variance_f32", "tiny_bold_f32.nii.gz", LabelStrategy::Variance, "", 0, true},
-        LabelsCase{"labels_standard_deviation_f64", "tiny_bold_f64.nii.gz", LabelStrategy::StandardDeviation, "", 0,
+        LabelsCase{"labels_minimum_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Minimum, "", 0,
                    true},
-        LabelsCase{"labels_standard_deviation_f32", "tiny_bold_f32.nii.gz", LabelStrategy::StandardDeviation, "", 0,
+        LabelsCase{"labels_minimum_f32", "tiny_bold_f32.nii.gz", LabelStrategy::Minimum, "", 0,
                    true},
+        LabelsCase{"labels_maximum_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Maximum, "", 0,
+                   true},
+        LabelsCase{"labels_maximum_f32", "tiny_bold_f32.nii.gz", LabelStrategy::Maximum, "", 0,
+                   true},
+        LabelsCase{"labels_variance_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Variance, "", 0,
+                   true},
+        LabelsCase{"labels_variance_f32", "tiny_bold_f32.nii.gz", LabelStrategy::Variance, "", 0,
+                   true},
+        LabelsCase{"labels_standard_deviation_f64", "tiny_bold_f64.nii.gz",
+                   LabelStrategy::StandardDeviation, "", 0, true},
+        LabelsCase{"labels_standard_deviation_f32", "tiny_bold_f32.nii.gz",
+                   LabelStrategy::StandardDeviation, "", 0, true},
         LabelsCase{"labels_mean_mask_drops_label_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Mean,
                    "tiny_mask.nii.gz", 0, true},
-        LabelsCase{"labels_mean_mask_keep_masked_false_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Mean,
-                   "tiny_mask.nii.gz", 0, false},
-        LabelsCase{"labels_background_label_5_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Mean, "", 5, true},
-        LabelsCase{"labels_nan_voxels_f32", "tiny_bold_nan_20vol_f32.nii.gz", LabelStrategy::Mean, "", 0, true}),
+        LabelsCase{"labels_mean_mask_keep_masked_false_f64", "tiny_bold_f64.nii.gz",
+                   LabelStrategy::Mean, "tiny_mask.nii.gz", 0, false},
+        LabelsCase{"labels_background_label_5_f64", "tiny_bold_f64.nii.gz", LabelStrategy::Mean, "",
+                   5, true},
+        LabelsCase{"labels_nan_voxels_f32", "tiny_bold_nan_20vol_f32.nii.gz", LabelStrategy::Mean,
+                   "", 0, true}),
     [](const ::testing::TestParamInfo<LabelsCase>& p) { return std::string(p.param.name); });
 
 TEST(LabelsMasker, EmptyRegionAfterMaskIsZeroColumnAndReported) {

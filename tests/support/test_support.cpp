@@ -31,7 +31,8 @@ std::string reference_case(const std::string& name) { return shared_file("refere
 
 Eigen::MatrixXd expected_matrix(const std::string& case_name, const std::string& name) {
   const std::string p = shared_file("reference/" + case_name + "/expected_" + name + ".npy");
-  if (p.empty()) throw std::runtime_error("missing reference " + case_name + "/expected_" + name + ".npy");
+  if (p.empty())
+    throw std::runtime_error("missing reference " + case_name + "/expected_" + name + ".npy");
   return io::read_npy(p).matrix();
 }
 
@@ -80,7 +81,8 @@ std::string scratch_dir() {
 CommandResult run_brainenc(const std::string& args) {
   const std::string dir = scratch_dir();
   const std::string out = dir + "/stdout", err = dir + "/stderr";
-  const std::string cmd = std::string("'") + BRAINENC_BINARY + "' " + args + " >'" + out + "' 2>'" + err + "'";
+  const std::string cmd =
+      std::string("'") + BRAINENC_BINARY + "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(cmd.c_str());
   auto slurp = [](const std::string& p) {
     std::ifstream in(p);

@@ -33,7 +33,8 @@ Command atlases_command() {
     out << "search path:\n";
     for (const auto& d : io::atlas_search_path()) out << "  " << d << "\n";
     std::cout << out.str();
-    if (missing) std::cerr << missing << " registered atlas(es) not found (set BRAINENC_ATLAS_PATH)\n";
+    if (missing)
+      std::cerr << missing << " registered atlas(es) not found (set BRAINENC_ATLAS_PATH)\n";
     return 0;
   };
   return c;

@@ -56,21 +56,21 @@ Command connectome_command() {
       "--window N [--step S] computes sliding-window matrices (N samples per window) into\n"
       "<stem>_stat-<kind>_desc-window<N>_relmat.npy ([windows, regions, regions]).";
   c.declare = [](po::options_description& o, po::positional_options_description& p) {
-    o.add_options()
-      ("input", po::value<std::vector<std::string>>()->required(), "time series files")
-      ("kind", po::value<std::string>()->default_value("correlation"),
-       "correlation, covariance, partial_correlation, precision or tangent")
-      ("estimator", po::value<std::string>()->default_value("ledoit_wolf"), "ledoit_wolf or empirical")
-      ("standardize", po::value<std::string>()->default_value("zscore"),
-       "for correlation: zscore (population), zscore_sample or none")
-      ("out-dir", po::value<std::string>(), "output folder (default: next to each input)")
-      ("fisher-z", "apply Fisher's z (arctanh) to correlation-type matrices")
-      ("vectorize", "also write connectome_features.tsv (one row per subject)")
-      ("discard-diagonal", "with --vectorize: leave the diagonal out")
-      ("window", po::value<long>(), "sliding-window length in samples (dynamic connectivity)")
-      ("step", po::value<long>()->default_value(1), "sliding-window step in samples")
-      ("force", "overwrite existing outputs")
-      ("quiet,q", "no progress on stderr");
+    o.add_options()("input", po::value<std::vector<std::string>>()->required(),
+                    "time series files")(
+        "kind", po::value<std::string>()->default_value("correlation"),
+        "correlation, covariance, partial_correlation, precision or tangent")(
+        "estimator", po::value<std::string>()->default_value("ledoit_wolf"),
+        "ledoit_wolf or empirical")("standardize",
+                                    po::value<std::string>()->default_value("zscore"),
+                                    "for correlation: zscore (population), zscore_sample or none")(
+        "out-dir", po::value<std::string>(), "output folder (default: next to each input)")(
+        "fisher-z", "apply Fisher's z (arctanh) to correlation-type matrices")(
+        "vectorize", "also write connectome_features.tsv (one row per subject)")(
+        "discard-diagonal", "with --vectorize: leave the diagonal out")(
+        "window", po::value<long>(), "sliding-window length in samples (dynamic connectivity)")(
+        "step", po::value<long>()->default_value(1), "sliding-window step in samples")(
+        "force", "overwrite existing outputs")("quiet,q", "no progress on stderr");
     p.add("input", -1);
   };
   c.run = [](const po::variables_map& vm) {
@@ -79,9 +79,11 @@ Command connectome_command() {
     opt.kind = pp::parse_connectivity_kind(vm["kind"].as<std::string>());
     opt.estimator = pp::parse_covariance_estimator(vm["estimator"].as<std::string>());
     const std::string standardize = vm["standardize"].as<std::string>();
-    opt.standardize = standardize == "none" ? pp::Standardize::None : pp::parse_standardize(standardize);
+    opt.standardize =
+        standardize == "none" ? pp::Standardize::None : pp::parse_standardize(standardize);
     const bool fisher = vm.count("fisher-z") > 0;
-    if (fisher && opt.kind != pp::ConnectivityKind::Correlation && opt.kind != pp::ConnectivityKind::PartialCorrelation)
+    if (fisher && opt.kind != pp::ConnectivityKind::Correlation &&
+        opt.kind != pp::ConnectivityKind::PartialCorrelation)
       throw UsageError("--fisher-z applies to correlation or partial_correlation, not --kind " +
                        vm["kind"].as<std::string>());
     const std::string out_dir = vm.count("out-dir") ? vm["out-dir"].as<std::string>() : "";
@@ -92,11 +94,12 @@ Command connectome_command() {
     std::vector<std::vector<std::string>> names;
     for (const auto& path : inputs) {
       io::Table t = io::read_table(path);
-      if (t.values.rows() < 2) throw DataError(path, "has " + std::to_string(t.values.rows()) + " time points; need >= 2");
+      if (t.values.rows() < 2)
+        throw DataError(path, "has " + std::to_string(t.values.rows()) + " time points; need >= 2");
       if (!t.values.allFinite()) throw DataError(path, "contains NaN or infinite values");
       if (!series.empty() && t.values.cols() != series.front().cols())
-        throw DataError(path, "has " + std::to_string(t.values.cols()) + " regions, " + inputs.front() + " has " +
-                                  std::to_string(series.front().cols()));
+        throw DataError(path, "has " + std::to_string(t.values.cols()) + " regions, " +
+                                  inputs.front() + " has " + std::to_string(series.front().cols()));
       series.push_back(std::move(t.values));
       names.push_back(std::move(t.columns));
     }
@@ -129,7 +132,8 @@ Command connectome_command() {
         const Eigen::Index R = series[s].cols(), W = static_cast<Eigen::Index>(dyn.matrices.size());
         std::vector<double> flat(static_cast<size_t>(W * R * R));
         for (Eigen::Index k = 0; k < W; ++k) {
-          const Eigen::MatrixXd m = fisher ? pp::fisher_z(dyn.matrices[size_t(k)]) : dyn.matrices[size_t(k)];
+          const Eigen::MatrixXd m =
+              fisher ? pp::fisher_z(dyn.matrices[size_t(k)]) : dyn.matrices[size_t(k)];
           for (Eigen::Index i = 0; i < R; ++i)
             for (Eigen::Index j = 0; j < R; ++j) flat[size_t((k * R + i) * R + j)] = m(i, j);
         }
@@ -160,7 +164,8 @@ Command connectome_command() {
     }
 
     if (vm.count("window") == 0 && opt.kind == pp::ConnectivityKind::Tangent) {
-      const std::string dir = out_dir.empty() ? fs::path(inputs.front()).parent_path().string() : out_dir;
+      const std::string dir =
+          out_dir.empty() ? fs::path(inputs.front()).parent_path().string() : out_dir;
       plan((fs::path(dir) / "group_stat-tangent_desc-mean_relmat.tsv").string(),
            io::format_tsv(matrix_table(measure.mean(), names.front())));
       plan((fs::path(dir) / "group_stat-tangent_desc-whitening_relmat.tsv").string(),
@@ -185,7 +190,8 @@ Command connectome_command() {
         text += stem_of(inputs[s]) + "\t" + body.substr(pos, end - pos + 1);
         pos = end + 1;
       }
-      const std::string dir = out_dir.empty() ? fs::path(inputs.front()).parent_path().string() : out_dir;
+      const std::string dir =
+          out_dir.empty() ? fs::path(inputs.front()).parent_path().string() : out_dir;
       plan((fs::path(dir) / "connectome_features.tsv").string(), text);
     }
     if (!vm.count("force"))
@@ -193,7 +199,8 @@ Command connectome_command() {
         if (fs::exists(p)) throw UsageError("'" + p + "' exists (pass --force to overwrite)");
     outputs.commit();
     if (!quiet)
-      std::cerr << "wrote " << planned.size() << " file(s) for " << inputs.size() << " subject(s)\n";
+      std::cerr << "wrote " << planned.size() << " file(s) for " << inputs.size()
+                << " subject(s)\n";
     return 0;
   };
   return c;

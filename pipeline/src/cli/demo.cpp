@@ -3,13 +3,13 @@
 #include <filesystem>
 #include <iostream>
 
+#include "brainenc/io/atomic_file.hpp"
 #include "brainenc/io/error.hpp"
 #include "brainenc/io/table.hpp"
 #include "brainenc/pipeline/command.hpp"
 #include "brainenc/pipeline/demo_data.hpp"
 #include "brainenc/pipeline/extract.hpp"
 #include "brainenc/pipeline/output_names.hpp"
-#include "brainenc/io/atomic_file.hpp"
 #include "brainenc/preprocessing/connectivity.hpp"
 
 namespace brainenc::pipeline {
@@ -25,14 +25,16 @@ Command demo_command() {
       "region time series (6 motion + WM + CSF confounds, detrend, 0.01-0.1 Hz band-pass,\n"
       "z-score) and their Ledoit-Wolf correlation matrix into <folder>/derivatives.";
   c.declare = [](po::options_description& o, po::positional_options_description&) {
-    o.add_options()("out", po::value<std::string>()->default_value("brainenc-demo"), "output folder")(
-        "force", "overwrite an existing demo folder");
+    o.add_options()("out", po::value<std::string>()->default_value("brainenc-demo"),
+                    "output folder")("force", "overwrite an existing demo folder");
   };
   c.run = [](const po::variables_map& vm) {
     const std::string out = vm["out"].as<std::string>();
-    const std::string ts = out + "/derivatives/sub-demo_task-rest_space-demo_seg-demo8_stat-mean_timeseries.tsv";
+    const std::string ts =
+        out + "/derivatives/sub-demo_task-rest_space-demo_seg-demo8_stat-mean_timeseries.tsv";
     if (std::filesystem::exists(ts) && vm.count("force") == 0)
-      throw UsageError("--out: '" + out + "' already holds demo results (pass --force to overwrite)");
+      throw UsageError("--out: '" + out +
+                       "' already holds demo results (pass --force to overwrite)");
     std::cerr << "demo: writing the synthetic dataset under " << out << "/data\n";
     const DemoDataset d = write_demo_dataset(out + "/data", DemoOptions{});
     // The standard resting-state recipe: 6 motion + WM + CSF regressors, detrend,
@@ -41,7 +43,8 @@ Command demo_command() {
     req.bold = d.bold;
     req.atlas = d.atlas;
     preprocessing::ConfoundsOptions conf;
-    conf.strategy = {preprocessing::ConfoundComponent::Motion, preprocessing::ConfoundComponent::WmCsf};
+    conf.strategy = {preprocessing::ConfoundComponent::Motion,
+                     preprocessing::ConfoundComponent::WmCsf};
     conf.motion = preprocessing::Expansion::Basic;
     req.confounds = ConfoundsRequest{d.confounds, conf};
     req.clean.detrend = true;
@@ -55,7 +58,8 @@ Command demo_command() {
     table.values = r.signals;
     io::Table relmat;
     relmat.columns = table.columns;
-    relmat.values = preprocessing::connectivity_matrix(r.signals, preprocessing::ConnectivityOptions{});
+    relmat.values =
+        preprocessing::connectivity_matrix(r.signals, preprocessing::ConnectivityOptions{});
     const std::string rm = relmat_path(ts, preprocessing::ConnectivityKind::Correlation);
     io::OutputSet outputs;
     outputs.add(ts, io::format_tsv(table));
@@ -69,9 +73,10 @@ Command demo_command() {
         const bool same = (i < 4) == (j < 4);
         (same ? within : between) += relmat.values(i, j) / (same ? 24.0 : 32.0);
       }
-    std::cout << "demo: " << r.signals.rows() << " time points x " << r.signals.cols() << " regions -> " << ts
-              << "\n      correlation matrix -> " << rm << "\n      mean correlation within networks "
-              << within << ", between networks " << between << "\n";
+    std::cout << "demo: " << r.signals.rows() << " time points x " << r.signals.cols()
+              << " regions -> " << ts << "\n      correlation matrix -> " << rm
+              << "\n      mean correlation within networks " << within << ", between networks "
+              << between << "\n";
     return 0;
   };
   return c;

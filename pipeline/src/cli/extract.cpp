@@ -29,8 +29,9 @@ struct Job {
   double tr = 0.0;
 };
 
-// "Schaefer2018_400Parcels_7Networks_order_FSLMNI152_2mm.nii.gz" -> "Schaefer2018400Parcels7NetworksorderFSLMNI1522mm";
-// a BIDS atlas name (atlas-X) wins when present.
+// "Schaefer2018_400Parcels_7Networks_order_FSLMNI152_2mm.nii.gz" ->
+// "Schaefer2018400Parcels7NetworksorderFSLMNI1522mm"; a BIDS atlas name (atlas-X) wins when
+// present.
 std::string atlas_entity(const std::string& atlas_path) {
   const std::string name = fs::path(atlas_path).filename().string();
   if (auto bids = io::parse_bids_name(name); bids && !bids->get("atlas").empty()) {
@@ -49,13 +50,16 @@ nlohmann::json sidecar(const Job& job, const ExtractRequest& req, const ExtractR
   if (!req.atlas.empty()) meta["Sources"].push_back(req.atlas);
   if (!req.mask.empty()) meta["Sources"].push_back(req.mask);
   if (req.confounds) meta["Sources"].push_back(req.confounds->file);
-  meta["regions"] = req.regions == RegionKind::Labels ? "labels" : req.regions == RegionKind::Maps ? "maps" : "spheres";
+  meta["regions"] = req.regions == RegionKind::Labels ? "labels"
+                    : req.regions == RegionKind::Maps ? "maps"
+                                                      : "spheres";
   if (req.regions == RegionKind::Spheres) {
     meta["seeds"] = req.seeds;
     meta["radius_mm"] = req.radius ? nlohmann::json(*req.radius) : nlohmann::json();
   }
   if (!r.resampling_report.empty()) meta["atlas_resampling"] = r.resampling_report;
-  if (!r.labels_lost_in_resampling.empty()) meta["labels_lost_in_resampling"] = r.labels_lost_in_resampling;
+  if (!r.labels_lost_in_resampling.empty())
+    meta["labels_lost_in_resampling"] = r.labels_lost_in_resampling;
   meta["resampling_target"] = req.resampling_target == ResamplingTarget::Data ? "data" : "labels";
   meta["strategy"] = pp::to_string(req.masker.strategy);
   meta["background_label"] = req.masker.background_label;
@@ -100,8 +104,10 @@ Command extract_command() {
   c.name = "extract";
   c.summary = "region time series from BOLD runs and a label atlas (cleaned as nilearn)";
   c.usage =
-      "brainenc extract --bold <bold.nii[.gz]> --atlas <labels.nii[.gz]> --out <timeseries.tsv> [options]\n"
-      "       brainenc extract --bids <fmriprep-dir> --atlas <labels.nii[.gz]> --out-dir <dir> [options]";
+      "brainenc extract --bold <bold.nii[.gz]> --atlas <labels.nii[.gz]> --out <timeseries.tsv> "
+      "[options]\n"
+      "       brainenc extract --bids <fmriprep-dir> --atlas <labels.nii[.gz]> --out-dir <dir> "
+      "[options]";
   c.details =
       "Streams each BOLD file once (frame by frame; .nii.gz is inflated on a second thread),\n"
       "reduces every region with --strategy (nilearn NiftiLabelsMasker), then cleans the region\n"
@@ -116,33 +122,40 @@ Command extract_command() {
       "found next to it) and outputs get XCP-D style names under --out-dir.\n"
       "Outputs appear complete or not at all.";
   c.declare = [](po::options_description& o, po::positional_options_description&) {
-    o.add_options()
-      ("bold", po::value<std::string>(), "4D BOLD NIfTI (single-run mode)")
-      ("bids", po::value<std::string>(), "fMRIPrep derivatives folder (every matching run)")
-      ("participant-label", po::value<std::vector<std::string>>()->multitoken(), "with --bids: subjects (without sub-)")
-      ("task", po::value<std::string>(), "with --bids: task entity")
-      ("space", po::value<std::string>(), "with --bids: space entity")
-      ("session", po::value<std::string>(), "with --bids: session entity")
-      ("atlas", po::value<std::string>(), "label image (path or registered name, see 'brainenc atlases'); "
-                                         "resampled onto the BOLD grid by nearest neighbour when needed")
-      ("maps", po::value<std::string>(), "4D probabilistic maps instead of --atlas (least squares, as NiftiMapsMasker)")
-      ("seeds", po::value<std::string>(), "sphere centres instead of --atlas: a table with x, y, z columns (mm) "
-                                          "or a registered name (power264, dosenbach160)")
-      ("radius", po::value<double>(), "sphere radius in mm (default: 5 for registered seed sets, else the seed voxel only)")
-      ("allow-overlap", "let spheres share voxels (default: overlapping spheres are an error)")
-      ("resampling-target", po::value<std::string>()->default_value("data"),
-       "'data': the atlas is resampled onto the BOLD grid; 'labels': the BOLD onto the atlas grid")
-      ("atlas-name", po::value<std::string>(), "seg entity of the outputs (default: from the atlas file name)")
-      ("mask", po::value<std::string>(), "brain mask on the BOLD grid (with --bids: the run's own by default)")
-      ("no-mask", "with --bids: ignore the runs' brain masks")
-      ("out", po::value<std::string>(), "single-run mode: output time series (.tsv)")
-      ("out-dir", po::value<std::string>(), "--bids mode: output folder")
-      ("connectome", po::value<std::string>(), "also write a connectome: correlation, covariance, "
-                                               "partial_correlation, precision")
-      ("estimator", po::value<std::string>()->default_value("ledoit_wolf"), "covariance estimator for --connectome")
-      ("force", "overwrite existing outputs")
-      ("quiet,q", "no progress on stderr")
-      ("config", po::value<std::string>(), "read options from an INI file (same names)");
+    o.add_options()("bold", po::value<std::string>(), "4D BOLD NIfTI (single-run mode)")(
+        "bids", po::value<std::string>(), "fMRIPrep derivatives folder (every matching run)")(
+        "participant-label", po::value<std::vector<std::string>>()->multitoken(),
+        "with --bids: subjects (without sub-)")("task", po::value<std::string>(),
+                                                "with --bids: task entity")(
+        "space", po::value<std::string>(), "with --bids: space entity")(
+        "session", po::value<std::string>(), "with --bids: session entity")(
+        "atlas", po::value<std::string>(),
+        "label image (path or registered name, see 'brainenc atlases'); "
+        "resampled onto the BOLD grid by nearest neighbour when needed")(
+        "maps", po::value<std::string>(),
+        "4D probabilistic maps instead of --atlas (least squares, as NiftiMapsMasker)")(
+        "seeds", po::value<std::string>(),
+        "sphere centres instead of --atlas: a table with x, y, z columns (mm) "
+        "or a registered name (power264, dosenbach160)")(
+        "radius", po::value<double>(),
+        "sphere radius in mm (default: 5 for registered seed sets, else the seed voxel only)")(
+        "allow-overlap", "let spheres share voxels (default: overlapping spheres are an error)")(
+        "resampling-target", po::value<std::string>()->default_value("data"),
+        "'data': the atlas is resampled onto the BOLD grid; 'labels': the BOLD onto the atlas "
+        "grid")("atlas-name", po::value<std::string>(),
+                "seg entity of the outputs (default: from the atlas file name)")(
+        "mask", po::value<std::string>(),
+        "brain mask on the BOLD grid (with --bids: the run's own by default)")(
+        "no-mask", "with --bids: ignore the runs' brain masks")(
+        "out", po::value<std::string>(), "single-run mode: output time series (.tsv)")(
+        "out-dir", po::value<std::string>(), "--bids mode: output folder")(
+        "connectome", po::value<std::string>(),
+        "also write a connectome: correlation, covariance, "
+        "partial_correlation, precision")("estimator",
+                                          po::value<std::string>()->default_value("ledoit_wolf"),
+                                          "covariance estimator for --connectome")(
+        "force", "overwrite existing outputs")("quiet,q", "no progress on stderr")(
+        "config", po::value<std::string>(), "read options from an INI file (same names)");
     declare_masker_options(o);
     declare_confounds_options(o);
     declare_clean_options(o);
@@ -153,20 +166,21 @@ Command extract_command() {
     if (bids == (vm.count("bold") > 0)) throw UsageError("give exactly one of --bold and --bids");
     if (!bids && !vm.count("out")) throw UsageError("--bold needs --out <timeseries.tsv>");
     if (bids && !vm.count("out-dir")) throw UsageError("--bids needs --out-dir <folder>");
-    const int region_sources = int(vm.count("atlas")) + int(vm.count("maps")) + int(vm.count("seeds"));
+    const int region_sources =
+        int(vm.count("atlas")) + int(vm.count("maps")) + int(vm.count("seeds"));
     if (region_sources != 1) throw UsageError("give exactly one of --atlas, --maps and --seeds");
     if (vm.count("radius") && !vm.count("seeds")) throw UsageError("--radius needs --seeds");
-    const std::string region_arg =
-        vm.count("atlas") ? vm["atlas"].as<std::string>() : vm.count("maps") ? vm["maps"].as<std::string>()
-                                                                              : vm["seeds"].as<std::string>();
+    const std::string region_arg = vm.count("atlas")  ? vm["atlas"].as<std::string>()
+                                   : vm.count("maps") ? vm["maps"].as<std::string>()
+                                                      : vm["seeds"].as<std::string>();
     const io::ResolvedAtlas atlas = io::resolve_atlas(region_arg);
     if (atlas.entry && vm.count("seeds") && atlas.entry->kind != io::AtlasKind::Coordinates)
       throw UsageError("--seeds " + region_arg + ": a label atlas, not a seed set (use --atlas)");
     if (atlas.entry && vm.count("atlas") && atlas.entry->kind == io::AtlasKind::Coordinates)
       throw UsageError("--atlas " + region_arg + ": a seed set (use --seeds)");
-    const std::string seg =
-        vm.count("atlas-name") ? vm["atlas-name"].as<std::string>()
-                               : atlas.entry ? atlas.entry->name : atlas_entity(atlas.path);
+    const std::string seg = vm.count("atlas-name") ? vm["atlas-name"].as<std::string>()
+                            : atlas.entry          ? atlas.entry->name
+                                                   : atlas_entity(atlas.path);
     std::map<double, std::string> label_names;
     if (!atlas.lut.empty() && vm.count("atlas")) label_names = io::read_label_names(atlas.lut);
     std::vector<io::Seed> seeds;
@@ -178,7 +192,9 @@ Command extract_command() {
     if (vm.count("connectome")) {
       kind = pp::parse_connectivity_kind(vm["connectome"].as<std::string>());
       if (*kind == pp::ConnectivityKind::Tangent)
-        throw UsageError("--connectome tangent needs a group: run 'brainenc connectome --kind tangent' on the outputs");
+        throw UsageError(
+            "--connectome tangent needs a group: run 'brainenc connectome --kind tangent' on the "
+            "outputs");
     }
 
     std::vector<Job> jobs;
@@ -193,19 +209,23 @@ Command extract_command() {
       if (vm.count("session")) f.session = vm["session"].as<std::string>();
       const std::string root = vm["bids"].as<std::string>();
       const auto runs = io::find_bold_runs(root, f);
-      if (runs.empty()) throw DataError(root, "no *_desc-preproc_bold.nii[.gz] run matches the filters");
+      if (runs.empty())
+        throw DataError(root, "no *_desc-preproc_bold.nii[.gz] run matches the filters");
       const std::string out_dir = vm["out-dir"].as<std::string>();
       for (const auto& run : runs) {
         Job j;
         j.bold = run.bold;
-        j.mask = vm.count("mask") ? vm["mask"].as<std::string>() : vm.count("no-mask") ? "" : run.mask;
+        j.mask = vm.count("mask")      ? vm["mask"].as<std::string>()
+                 : vm.count("no-mask") ? ""
+                                       : run.mask;
         j.confounds = run.confounds;
         j.tr = run.repetition_time;
         fs::path dir = fs::path(out_dir) / ("sub-" + run.subject());
         if (!run.name.get("ses").empty()) dir /= "ses-" + run.name.get("ses");
         dir /= "func";
         j.timeseries_out = (dir / (run.stem() + "_seg-" + seg + "_stat-" +
-                                   vm["strategy"].as<std::string>() + "_timeseries.tsv")).string();
+                                   vm["strategy"].as<std::string>() + "_timeseries.tsv"))
+                               .string();
         jobs.push_back(j);
       }
     } else {
@@ -231,15 +251,18 @@ Command extract_command() {
       ExtractRequest req;
       req.bold = j.bold;
       req.mask = j.mask;
-      req.resampling_target = target == "labels" ? ResamplingTarget::Labels : ResamplingTarget::Data;
+      req.resampling_target =
+          target == "labels" ? ResamplingTarget::Labels : ResamplingTarget::Data;
       if (vm.count("seeds")) {
         req.regions = RegionKind::Spheres;
         for (const auto& s : seeds) {
           req.seeds.push_back({s.x, s.y, s.z});
           req.seed_names.push_back(s.name);
         }
-        if (vm.count("radius")) req.radius = vm["radius"].as<double>();
-        else if (atlas.entry) req.radius = atlas.entry->sphere_radius_mm;
+        if (vm.count("radius"))
+          req.radius = vm["radius"].as<double>();
+        else if (atlas.entry)
+          req.radius = atlas.entry->sphere_radius_mm;
         req.allow_overlap = vm.count("allow-overlap") > 0;
       } else {
         req.regions = vm.count("maps") ? RegionKind::Maps : RegionKind::Labels;
@@ -256,9 +279,12 @@ Command extract_command() {
 
       io::Table table;
       for (double l : r.labels) {
-        if (req.regions == RegionKind::Spheres) table.columns.push_back(req.seed_names[size_t(l)]);
-        else if (auto it = label_names.find(l); it != label_names.end()) table.columns.push_back(it->second);
-        else table.columns.push_back(io::format_number(l));
+        if (req.regions == RegionKind::Spheres)
+          table.columns.push_back(req.seed_names[size_t(l)]);
+        else if (auto it = label_names.find(l); it != label_names.end())
+          table.columns.push_back(it->second);
+        else
+          table.columns.push_back(io::format_number(l));
       }
       table.values = r.signals;
       io::OutputSet outputs;
@@ -282,7 +308,9 @@ Command extract_command() {
         for (auto k : constant) names.push_back(table.columns[size_t(k)]);
         if (!names.empty()) {
           cm["constant_regions"] = names;
-          if (!quiet) std::cerr << "  warning: " << names.size() << " region(s) with a constant signal get zero connectivity\n";
+          if (!quiet)
+            std::cerr << "  warning: " << names.size()
+                      << " region(s) with a constant signal get zero connectivity\n";
         }
         cm["SoftwareVersion"] = std::string("brainenc ") + BRAINENC_VERSION;
         outputs.add(sidecar_path(relmat), cm.dump(2) + "\n");
@@ -290,8 +318,8 @@ Command extract_command() {
       outputs.commit();
       ++done;
       if (!quiet)
-        std::cerr << "  wrote " << j.timeseries_out << " (" << r.signals.rows() << " time points x " << r.signals.cols()
-                  << " regions)\n";
+        std::cerr << "  wrote " << j.timeseries_out << " (" << r.signals.rows() << " time points x "
+                  << r.signals.cols() << " regions)\n";
     }
     return 0;
   };

@@ -22,7 +22,7 @@ std::vector<int64_t> read_sample_mask(const std::string& path);
 // `confounds_file` is the run's confounds TSV when discovered (BIDS), else "" (then
 // --confounds names it). `run_tr` is the TR to use when filtering needs one and --t-r is not
 // given (sidecar RepetitionTime or header). Throws UsageError for contradictory options.
-void apply_extract_options(const po::variables_map& vm, const std::string& confounds_file, double run_tr,
-                           ExtractRequest& request);
+void apply_extract_options(const po::variables_map& vm, const std::string& confounds_file,
+                           double run_tr, ExtractRequest& request);
 
 }  // namespace brainenc::pipeline

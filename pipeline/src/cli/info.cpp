@@ -31,7 +31,8 @@ nlohmann::json header_json(const io::NiftiHeader& h) {
   j["sform_code"] = h.sform_code;
   j["affine_source"] = h.affine_source;
   nlohmann::json rows = nlohmann::json::array();
-  for (int i = 0; i < 4; ++i) rows.push_back({h.affine(i, 0), h.affine(i, 1), h.affine(i, 2), h.affine(i, 3)});
+  for (int i = 0; i < 4; ++i)
+    rows.push_back({h.affine(i, 0), h.affine(i, 1), h.affine(i, 2), h.affine(i, 3)});
   j["affine"] = rows;
   j["vox_offset"] = h.vox_offset;
   j["descrip"] = h.descrip;
@@ -51,9 +52,10 @@ void print_text(const io::NiftiHeader& h, std::ostream& out) {
     if (!h.tr_note.empty()) out << "  (" << h.tr_note << ")";
     out << "\n";
   }
-  if (h.has_scaling()) out << "  scaling     value * " << h.scl_slope << " + " << h.scl_inter << "\n";
-  out << "  affine      from " << h.affine_source << " (qform_code " << h.qform_code << ", sform_code "
-      << h.sform_code << ")\n";
+  if (h.has_scaling())
+    out << "  scaling     value * " << h.scl_slope << " + " << h.scl_inter << "\n";
+  out << "  affine      from " << h.affine_source << " (qform_code " << h.qform_code
+      << ", sform_code " << h.sform_code << ")\n";
   for (int i = 0; i < 3; ++i) {
     out << "             ";
     for (int k = 0; k < 4; ++k) out << std::setw(11) << std::setprecision(6) << h.affine(i, k);
@@ -74,7 +76,8 @@ Command info_command() {
       "an absurd or inconsistent header is reported with the field at fault (exit 1).";
   c.declare = [](po::options_description& o, po::positional_options_description& p) {
     o.add_options()("json", "print one JSON object per file")(
-        "input", po::value<std::vector<std::string>>()->required(), "NIfTI files (.nii or .nii.gz)");
+        "input", po::value<std::vector<std::string>>()->required(),
+        "NIfTI files (.nii or .nii.gz)");
     p.add("input", -1);
   };
   c.run = [](const po::variables_map& vm) {
@@ -83,8 +86,10 @@ Command info_command() {
     std::ostringstream out;
     for (const auto& path : vm["input"].as<std::vector<std::string>>()) {
       const io::NiftiHeader h = io::read_nifti_header(path);
-      if (json) out << header_json(h).dump() << "\n";
-      else print_text(h, out);
+      if (json)
+        out << header_json(h).dump() << "\n";
+      else
+        print_text(h, out);
     }
     std::cout << out.str();
     return 0;

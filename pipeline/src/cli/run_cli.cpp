@@ -8,7 +8,8 @@
 namespace brainenc::pipeline {
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> all = {info_command(), extract_command(), connectome_command(), atlases_command(), demo_command()};
+  static const std::vector<Command> all = {info_command(), extract_command(), connectome_command(),
+                                           atlases_command(), demo_command()};
   return all;
 }
 
@@ -19,7 +20,8 @@ void print_overview(std::ostream& out) {
       << " - fMRI/DWI to ROI signals, connectomes and brain encoders\n\n"
          "usage: brainenc <command> [options]\n       brainenc <command> --help\n\ncommands:\n";
   auto line = [&out](const std::string& name, const std::string& summary) {
-    out << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ') << summary << "\n";
+    out << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ') << summary
+        << "\n";
   };
   for (const auto& c : commands()) line(c.name, c.summary);
   // Listed from the executable's own table: --help never loads LibTorch.
@@ -34,7 +36,8 @@ int dispatch(const Command& cmd, int argc, char** argv) {
   cmd.declare(options, positional);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(), vm);
+    po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(),
+              vm);
     if (vm.count("help")) {
       std::cout << "usage: " << cmd.usage << "\n\n" << cmd.summary << "\n\n" << options << "\n";
       if (!cmd.details.empty()) std::cout << cmd.details << "\n";

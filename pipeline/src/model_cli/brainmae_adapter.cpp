@@ -30,11 +30,12 @@ models::BrainMAEOptions brainmae_options(int64_t regions, const nlohmann::json& 
 struct Batch {
   torch::Tensor x, lengths;
 };
-Batch gather(const torch::Tensor& series, const torch::Tensor& lengths, const std::vector<int64_t>& batch,
-             const torch::Device& device) {
+Batch gather(const torch::Tensor& series, const torch::Tensor& lengths,
+             const std::vector<int64_t>& batch, const torch::Device& device) {
   const auto len = models::gather_rows(lengths, batch, torch::kCPU);
   const int64_t t = len.max().item<int64_t>();  // trim the batch to its longest subject
-  return {models::gather_rows(series, batch, torch::kCPU).narrow(1, 0, t).to(device), len.to(device)};
+  return {models::gather_rows(series, batch, torch::kCPU).narrow(1, 0, t).to(device),
+          len.to(device)};
 }
 
 class PretrainTask : public models::TrainingTask {
@@ -62,13 +63,18 @@ class PretrainTask : public models::TrainingTask {
 
 class ClassifyTask : public models::TrainingTask {
  public:
-  ClassifyTask(models::BrainMAE model, torch::Tensor series, torch::Tensor lengths, torch::Tensor labels)
-      : model_(std::move(model)), series_(std::move(series)), lengths_(std::move(lengths)), labels_(std::move(labels)) {}
+  ClassifyTask(models::BrainMAE model, torch::Tensor series, torch::Tensor lengths,
+               torch::Tensor labels)
+      : model_(std::move(model)),
+        series_(std::move(series)),
+        lengths_(std::move(lengths)),
+        labels_(std::move(labels)) {}
   torch::nn::Module& module() override { return *model_; }
   torch::Tensor loss(const std::vector<int64_t>& batch, const torch::Device& device) override {
     const Batch b = gather(series_, lengths_, batch, device);
     const auto logits = model_->forward(b.x, b.lengths).to(torch::kFloat32);
-    return torch::nn::functional::cross_entropy(logits, models::gather_rows(labels_, batch, device));
+    return torch::nn::functional::cross_entropy(logits,
+                                                models::gather_rows(labels_, batch, device));
   }
   torch::Tensor scores(const std::vector<int64_t>& batch, const torch::Device& device) override {
     const Batch b = gather(series_, lengths_, batch, device);
@@ -92,8 +98,10 @@ class BrainMaeData : public ModelData {
       Eigen::MatrixXd x = resample_series(cohort_.subjects[i].series, trs[i], tr);
       const Eigen::RowVectorXd mean = x.colwise().mean();
       x.rowwise() -= mean;
-      const Eigen::RowVectorXd sd = (x.array().square().colwise().sum() / double(std::max<Eigen::Index>(1, x.rows()))).sqrt();
-      for (Eigen::Index j = 0; j < x.cols(); ++j) x.col(j) = sd[j] > 1e-12 ? (x.col(j) / sd[j]).eval() : Eigen::VectorXd::Zero(x.rows());
+      const Eigen::RowVectorXd sd =
+          (x.array().square().colwise().sum() / double(std::max<Eigen::Index>(1, x.rows()))).sqrt();
+      for (Eigen::Index j = 0; j < x.cols(); ++j)
+        x.col(j) = sd[j] > 1e-12 ? (x.col(j) / sd[j]).eval() : Eigen::VectorXd::Zero(x.rows());
       t_max = std::max<int64_t>(t_max, x.rows());
       series.push_back(std::move(x));
     }
@@ -103,7 +111,9 @@ class BrainMaeData : public ModelData {
     for (int64_t i = 0; i < n; ++i) {
       const auto& x = series[size_t(i)];
       Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> f = x.cast<float>();
-      series_[i].narrow(0, 0, x.rows()).copy_(torch::from_blob(f.data(), {x.rows(), x.cols()}, torch::kFloat32));
+      series_[i]
+          .narrow(0, 0, x.rows())
+          .copy_(torch::from_blob(f.data(), {x.rows(), x.cols()}, torch::kFloat32));
       lengths.push_back(x.rows());
       labels.push_back(cohort_.subjects[size_t(i)].label == 1 ? 1 : 0);
     }
@@ -112,16 +122,18 @@ class BrainMaeData : public ModelData {
     const int64_t segment = models::BrainMAE(brainmae_options(r, options_))->segment_length();
     if (torch::min(lengths_).item<int64_t>() < segment)
       throw DataError(d.series_dir, "a subject has fewer than one " + std::to_string(segment) +
-                                        "-sample segment after resampling to TR " + io_number(tr) + " s");
+                                        "-sample segment after resampling to TR " + io_number(tr) +
+                                        " s");
   }
   const models::Cohort& cohort() const override { return cohort_; }
   std::unique_ptr<models::TrainingTask> classification_task(const std::vector<int64_t>&) override {
-    return std::make_unique<ClassifyTask>(models::BrainMAE(brainmae_options(cohort_.regions(), options_)), series_,
-                                          lengths_, labels_);
+    return std::make_unique<ClassifyTask>(
+        models::BrainMAE(brainmae_options(cohort_.regions(), options_)), series_, lengths_,
+        labels_);
   }
   std::unique_ptr<models::TrainingTask> pretraining_task(const std::vector<int64_t>&) override {
-    return std::make_unique<PretrainTask>(models::BrainMAE(brainmae_options(cohort_.regions(), options_)), series_,
-                                          lengths_);
+    return std::make_unique<PretrainTask>(
+        models::BrainMAE(brainmae_options(cohort_.regions(), options_)), series_, lengths_);
   }
   // Everything but the MAE decoder and the classification head.
   std::vector<std::string> pretrained_prefixes() const override {
@@ -129,7 +141,8 @@ class BrainMaeData : public ModelData {
     models::BrainMAE m(brainmae_options(cohort_.regions(), options_));
     for (const auto& p : m->named_parameters(/*recurse=*/true)) {
       const std::string& name = p.key();
-      if (name.rfind(models::BrainMAEImpl::kDecoderPrefix, 0) == 0 || name.rfind(models::BrainMAEImpl::kHeadPrefix, 0) == 0)
+      if (name.rfind(models::BrainMAEImpl::kDecoderPrefix, 0) == 0 ||
+          name.rfind(models::BrainMAEImpl::kHeadPrefix, 0) == 0)
         continue;
       prefixes.push_back(name);
     }
@@ -159,8 +172,9 @@ ModelAdapter brainmae_adapter() {
                     "every subject is resampled to this TR (s); segments are 15 s")(
         "brainmae.d-model", po::value<int64_t>()->default_value(d.d_model()), "token size")(
         "brainmae.heads", po::value<int64_t>()->default_value(d.heads()), "attention heads")(
-        "brainmae.layers", po::value<int64_t>()->default_value(d.encoder_layers()), "encoder layers")(
-        "brainmae.dropout", po::value<double>()->default_value(d.dropout(), "0.1"), "dropout")(
+        "brainmae.layers", po::value<int64_t>()->default_value(d.encoder_layers()),
+        "encoder layers")("brainmae.dropout",
+                          po::value<double>()->default_value(d.dropout(), "0.1"), "dropout")(
         "brainmae.max-mask-ratio", po::value<double>()->default_value(d.max_mask_ratio(), "0.8"),
         "pretraining: each sample masks a fraction ~ U(0, this) of its ROIs per segment");
   };
@@ -168,20 +182,21 @@ ModelAdapter brainmae_adapter() {
     const double tr = vm["brainmae.tr"].as<double>();
     if (!(tr > 0)) throw UsageError("--brainmae.tr must be > 0 s");
     const double dropout = vm["brainmae.dropout"].as<double>();
-    if (!(dropout >= 0.0 && dropout < 1.0)) throw UsageError("--brainmae.dropout must be in [0, 1)");
+    if (!(dropout >= 0.0 && dropout < 1.0))
+      throw UsageError("--brainmae.dropout must be in [0, 1)");
     const double ratio = vm["brainmae.max-mask-ratio"].as<double>();
-    if (!(ratio > 0.0 && ratio < 1.0)) throw UsageError("--brainmae.max-mask-ratio must be in (0, 1)");
-    const int64_t d_model = vm["brainmae.d-model"].as<int64_t>(), heads = vm["brainmae.heads"].as<int64_t>();
+    if (!(ratio > 0.0 && ratio < 1.0))
+      throw UsageError("--brainmae.max-mask-ratio must be in (0, 1)");
+    const int64_t d_model = vm["brainmae.d-model"].as<int64_t>(),
+                  heads = vm["brainmae.heads"].as<int64_t>();
     if (heads < 1 || d_model < heads || d_model % heads != 0)
       throw UsageError("--brainmae.d-model must be a positive multiple of --brainmae.heads");
-    return nlohmann::json{{"tr", tr},
-                          {"d_model", d_model},
-                          {"heads", heads},
-                          {"layers", vm["brainmae.layers"].as<int64_t>()},
-                          {"dropout", dropout},
-                          {"max_mask_ratio", ratio}};
+    return nlohmann::json{{"tr", tr},           {"d_model", d_model},
+                          {"heads", heads},     {"layers", vm["brainmae.layers"].as<int64_t>()},
+                          {"dropout", dropout}, {"max_mask_ratio", ratio}};
   };
-  a.open = [](const DataOptions& d, const nlohmann::json& options, bool need_labels) -> std::unique_ptr<ModelData> {
+  a.open = [](const DataOptions& d, const nlohmann::json& options,
+              bool need_labels) -> std::unique_ptr<ModelData> {
     return std::make_unique<BrainMaeData>(load_series_cohort(d, need_labels), d, options);
   };
   return a;

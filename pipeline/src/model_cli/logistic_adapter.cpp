@@ -54,7 +54,8 @@ class LogisticTask : public models::TrainingTask {
 
 class LogisticData : public ModelData {
  public:
-  LogisticData(models::Cohort cohort, const nlohmann::json& options) : cohort_(std::move(cohort)), options_(options) {
+  LogisticData(models::Cohort cohort, const nlohmann::json& options)
+      : cohort_(std::move(cohort)), options_(options) {
     x_ = lw_fisher_features(cohort_);
     features_ = models::to_tensor(x_, torch::kFloat64);
   }
@@ -67,7 +68,8 @@ class LogisticData : public ModelData {
   }
   std::vector<std::string> pretrained_prefixes() const override { return {}; }
 
-  bool fit_closed_form(models::TrainingTask& task, const std::vector<int64_t>& fit, uint64_t seed) override {
+  bool fit_closed_form(models::TrainingTask& task, const std::vector<int64_t>& fit,
+                       uint64_t seed) override {
     Eigen::MatrixXd x(Eigen::Index(fit.size()), x_.cols());
     Eigen::VectorXi y(Eigen::Index(fit.size()));
     for (size_t k = 0; k < fit.size(); ++k) {
@@ -77,8 +79,9 @@ class LogisticData : public ModelData {
     models::LogisticCvOptions o;
     o.seed = seed;
     o.folds = options_.at("inner_folds").get<int>();
-    o.Cs = models::logspace(options_.at("log10_c_min").get<double>(), options_.at("log10_c_max").get<double>(),
-                            options_.at("n_c").get<int>());
+    o.Cs =
+        models::logspace(options_.at("log10_c_min").get<double>(),
+                         options_.at("log10_c_max").get<double>(), options_.at("n_c").get<int>());
     const models::LogisticCvResult r = models::fit_logistic_cv(x, y, o);
     auto& m = dynamic_cast<LogisticTask&>(task).model();
     torch::NoGradGuard no_grad;
@@ -109,20 +112,25 @@ ModelAdapter logistic_adapter() {
   a.name = "logistic";
   a.summary = "L2 logistic regression on Ledoit-Wolf FC (Fisher z), C by inner CV (closed form)";
   a.declare = [](po::options_description& o) {
-    o.add_options()("logistic.inner-folds", po::value<int>()->default_value(5), "inner CV folds for C")(
-        "logistic.log10-c-min", po::value<double>()->default_value(-4.0, "-4"), "smallest C = 10^this")(
-        "logistic.log10-c-max", po::value<double>()->default_value(4.0, "4"), "largest C = 10^this")(
-        "logistic.n-c", po::value<int>()->default_value(10), "C values, log-spaced (sklearn LogisticRegressionCV)");
+    o.add_options()("logistic.inner-folds", po::value<int>()->default_value(5),
+                    "inner CV folds for C")("logistic.log10-c-min",
+                                            po::value<double>()->default_value(-4.0, "-4"),
+                                            "smallest C = 10^this")(
+        "logistic.log10-c-max", po::value<double>()->default_value(4.0, "4"),
+        "largest C = 10^this")("logistic.n-c", po::value<int>()->default_value(10),
+                               "C values, log-spaced (sklearn LogisticRegressionCV)");
   };
   a.options_json = [](const po::variables_map& vm) {
-    if (vm["logistic.inner-folds"].as<int>() < 2) throw UsageError("--logistic.inner-folds must be >= 2");
+    if (vm["logistic.inner-folds"].as<int>() < 2)
+      throw UsageError("--logistic.inner-folds must be >= 2");
     if (vm["logistic.n-c"].as<int>() < 1) throw UsageError("--logistic.n-c must be >= 1");
     return nlohmann::json{{"inner_folds", vm["logistic.inner-folds"].as<int>()},
                           {"log10_c_min", vm["logistic.log10-c-min"].as<double>()},
                           {"log10_c_max", vm["logistic.log10-c-max"].as<double>()},
                           {"n_c", vm["logistic.n-c"].as<int>()}};
   };
-  a.open = [](const DataOptions& d, const nlohmann::json& options, bool need_labels) -> std::unique_ptr<ModelData> {
+  a.open = [](const DataOptions& d, const nlohmann::json& options,
+              bool need_labels) -> std::unique_ptr<ModelData> {
     return std::make_unique<LogisticData>(load_series_cohort(d, need_labels), options);
   };
   return a;

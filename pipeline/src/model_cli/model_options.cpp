@@ -169,9 +169,9 @@ nlohmann::json model_command_config(const po::variables_map& vm, ModelCommand co
   cfg["quiet"] = vm.count("quiet") > 0;
 
   nlohmann::json data = nlohmann::json::object();
-  for (const char* name : {"features", "labels", "id-column", "label-column", "positive-label",
-                           "site-column", "feature-id-pattern", "series-dir", "series-pattern", "tr",
-                           "site-tr"}) {
+  for (const char* name :
+       {"features", "labels", "id-column", "label-column", "positive-label", "site-column",
+        "feature-id-pattern", "series-dir", "series-pattern", "tr", "site-tr"}) {
     std::string key = name;
     for (auto& ch : key)
       if (ch == '-') ch = '_';

@@ -46,8 +46,8 @@ nlohmann::json to_json(const DataOptions& d) {
 const std::vector<ModelAdapter>& model_adapters() {
   // A model plugs in with an adapter (a ModelData over its inputs, with its tasks) written in
   // src/model_cli/<name>_adapter.cpp and listed here.
-  static const std::vector<ModelAdapter> all = {mlp_adapter(), logistic_adapter(), fc_transformer_adapter(),
-                                                brainmae_adapter()};
+  static const std::vector<ModelAdapter> all = {mlp_adapter(), logistic_adapter(),
+                                                fc_transformer_adapter(), brainmae_adapter()};
   return all;
 }
 

@@ -34,7 +34,8 @@ std::map<std::string, double> parse_site_tr(const std::string& text) {
 
 models::Cohort load_series_cohort(const DataOptions& d, bool need_labels) {
   if (d.series_dir.empty())
-    throw UsageError("--series-dir is required for this model (a folder of per-subject time series)");
+    throw UsageError(
+        "--series-dir is required for this model (a folder of per-subject time series)");
   models::CohortOptions co;
   co.phenotype = d.labels;
   co.series_dir = d.series_dir;
@@ -46,7 +47,8 @@ models::Cohort load_series_cohort(const DataOptions& d, bool need_labels) {
   co.require_label = need_labels;
   co.age_column = "";  // not used by the models; a phenotype need not have them
   co.sex_column = "";
-  if (co.phenotype.empty()) throw UsageError("--labels (the phenotype table listing the subjects) is required");
+  if (co.phenotype.empty())
+    throw UsageError("--labels (the phenotype table listing the subjects) is required");
   return models::load_cohort(co);
 }
 
@@ -65,14 +67,16 @@ std::vector<double> subject_trs(models::Cohort& cohort, const DataOptions& d) {
         }
     }
     if (!(tr > 0)) {
-      cohort.problems.push_back({s.id, "no repetition time for site '" + s.site + "' (give --tr or --site-tr)"});
+      cohort.problems.push_back(
+          {s.id, "no repetition time for site '" + s.site + "' (give --tr or --site-tr)"});
       continue;
     }
     trs.push_back(tr);
     kept.push_back(std::move(s));
   }
   cohort.subjects = std::move(kept);
-  if (cohort.subjects.empty()) throw DataError(d.labels, "no subject left with a known repetition time");
+  if (cohort.subjects.empty())
+    throw DataError(d.labels, "no subject left with a known repetition time");
   return trs;
 }
 
@@ -86,7 +90,8 @@ Eigen::MatrixXd resample_series(const Eigen::MatrixXd& series, double tr_in, dou
     const double pos = double(k) * tr_out / tr_in;
     const Eigen::Index i = std::min<Eigen::Index>(Eigen::Index(std::floor(pos)), T - 1);
     const double w = pos - double(i);
-    out.row(k) = i + 1 < T ? ((1.0 - w) * series.row(i) + w * series.row(i + 1)).eval() : series.row(i).eval();
+    out.row(k) = i + 1 < T ? ((1.0 - w) * series.row(i) + w * series.row(i + 1)).eval()
+                           : series.row(i).eval();
   }
   return out;
 }
@@ -96,7 +101,8 @@ std::vector<Eigen::MatrixXd> pearson_matrices(const models::Cohort& cohort) {
   o.kind = pp::ConnectivityKind::Correlation;
   o.estimator = pp::CovarianceEstimator::Empirical;
   std::vector<Eigen::MatrixXd> out;
-  for (const auto& s : cohort.subjects) out.push_back(pp::connectivity_matrix(s.series, o, nullptr, s.source));
+  for (const auto& s : cohort.subjects)
+    out.push_back(pp::connectivity_matrix(s.series, o, nullptr, s.source));
   return out;
 }
 

@@ -94,7 +94,8 @@ void check_init(const std::string& init, const models::SplitSet& splits,
     // trained encoder without a word: refuse it.
     if (!c.state.finished)
       throw UsageError("--init " + path + ": its pretraining did not finish (stopped after epoch " +
-                       std::to_string(c.state.epoch) + "); complete it with 'brainenc pretrain --resume'");
+                       std::to_string(c.state.epoch) +
+                       "); complete it with 'brainenc pretrain --resume'");
     std::set<std::string> test_ids;
     for (auto i : splits.splits[k].test) test_ids.insert(ids[size_t(i)]);
     const json subjects = c.options.value("run", json::object()).value("subjects", json::object());
@@ -118,31 +119,68 @@ void initialise_from(const std::string& path, models::TrainingTask& task, const 
   say("  initialised " + std::to_string(copied.size()) + " tensors from " + path);
 }
 
+// What train and pretrain share: the output folder checked (and --init's existence), the data
+// read, the splits made (or reread when resuming). The caller saves the splits.
+struct SplitRun {
+  std::string out_dir, saved_splits;
+  std::unique_ptr<ModelData> data;
+  models::SplitSet splits;
+};
+
+SplitRun open_split_run(const json& cfg, bool need_labels, const std::string& init,
+                        const Reporter& say) {
+  models::parse_device(cfg.at("device").get<std::string>());
+  SplitRun r;
+  r.out_dir = cfg.at("out_dir").get<std::string>();
+  const bool resume = cfg.at("resume").get<bool>();
+  check_out_dir(r.out_dir, {"metrics.json", "splits.json", "split-0"}, cfg.at("force").get<bool>(),
+                resume, true);
+  if (!init.empty() && !fs::exists(init))
+    throw DataError(init, "--init: no such checkpoint or pretrain folder");
+  const ModelAdapter& adapter = find_model(cfg.at("model").get<std::string>());
+  const DataOptions data_options = data_options_from_json(cfg.at("data"));
+  r.data = adapter.open(data_options, cfg.at("model_options"), need_labels);
+  report_problems(r.data->cohort(), say);
+  json split_cfg = cfg.at("split");
+  r.saved_splits = (fs::path(r.out_dir) / "splits.json").string();
+  if (resume && fs::exists(r.saved_splits)) split_cfg["splits_file"] = r.saved_splits;
+  r.splits = make_splits(split_cfg, r.data->cohort(), data_options.site_column);
+  return r;
+}
+
+// The identity of split k's run, stored in its checkpoint: the configuration and its subjects.
+json split_identity(const json& cfg, const std::string& command, size_t k,
+                    const models::Split& split, const std::vector<std::string>& ids) {
+  json run = run_identity(cfg, command);
+  run["split_index"] = k;
+  run["subjects"] = {{"train", ids_json(split.train, ids)},
+                     {"val", ids_json(split.val, ids)},
+                     {"test", ids_json(split.test, ids)}};
+  return run;
+}
+
+// --resume: continue from the split's checkpoint when there is one (it must be this run's).
+void resume_if_present(models::Trainer& trainer, const json& run, const std::string& path,
+                       const Reporter& say) {
+  check_same_run(models::read_checkpoint(path), run, path);
+  trainer.resume(path);
+  say("  resuming from " + path);
+}
+
 }  // namespace
 
 int run_train(const json& cfg) {
   const Reporter say(cfg.at("quiet").get<bool>());
-  models::parse_device(cfg.at("device").get<std::string>());
-  const std::string out_dir = cfg.at("out_dir").get<std::string>();
   const bool resume = cfg.at("resume").get<bool>();
-  check_out_dir(out_dir, {"metrics.json", "splits.json", "split-0"}, cfg.at("force").get<bool>(),
-                resume, true);
   const std::string init = cfg.value("init", "");
-  if (!init.empty() && !fs::exists(init))
-    throw DataError(init, "--init: no such checkpoint or pretrain folder");
-  const std::string model = cfg.at("model").get<std::string>();
-  const ModelAdapter& adapter = find_model(model);
-  const DataOptions data_options = data_options_from_json(cfg.at("data"));
-  auto data = adapter.open(data_options, cfg.at("model_options"), /*need_labels=*/true);
+  SplitRun sr = open_split_run(cfg, /*need_labels=*/true, init, say);
+  const std::string& out_dir = sr.out_dir;
+  ModelData* data = sr.data.get();
   const models::Cohort& cohort = data->cohort();
-  report_problems(cohort, say);
-  json split_cfg = cfg.at("split");
-  const std::string saved_splits = (fs::path(out_dir) / "splits.json").string();
-  if (resume && fs::exists(saved_splits)) split_cfg["splits_file"] = saved_splits;
-  const models::SplitSet splits = make_splits(split_cfg, cohort, data_options.site_column);
+  const models::SplitSet& splits = sr.splits;
   const std::vector<std::string> ids = cohort.ids();
   if (!init.empty()) check_init(init, splits, ids);
-  models::save_splits(saved_splits, splits);
+  models::save_splits(sr.saved_splits, splits);
 
   const std::vector<int> labels = cohort.labels();
   const auto seed = cfg.at("seed").get<uint64_t>();
@@ -159,11 +197,7 @@ int run_train(const json& cfg) {
 
     models::seed_torch(seed + k);
     auto task = data->classification_task(train);
-    json run = run_identity(cfg, "train");
-    run["split_index"] = k;
-    run["subjects"] = {{"train", ids_json(split.train, ids)},
-                       {"val", ids_json(split.val, ids)},
-                       {"test", ids_json(split.test, ids)}};
+    const json run = split_identity(cfg, "train", k, split, ids);
     const auto all = all_samples(cohort.size());
     std::vector<double> scores;
     models::TrainResult result;
@@ -184,11 +218,7 @@ int run_train(const json& cfg) {
       const bool resuming = resume && fs::exists(topt.checkpoint_path);
       if (!resuming && !init.empty()) initialise_from(init_checkpoint(init, k), *task, *data, say);
       models::Trainer trainer(*task, topt, validation_metric(metric_name, labels), run);
-      if (resuming) {
-        check_same_run(models::read_checkpoint(topt.checkpoint_path), run, topt.checkpoint_path);
-        trainer.resume(topt.checkpoint_path);
-        say("  resuming from " + topt.checkpoint_path);
-      }
+      if (resuming) resume_if_present(trainer, run, topt.checkpoint_path, say);
       result = trainer.fit(train, val);
       scores = score_vector(trainer.predict(all));
     }
@@ -230,22 +260,13 @@ int run_train(const json& cfg) {
 
 int run_pretrain(const json& cfg) {
   const Reporter say(cfg.at("quiet").get<bool>());
-  models::parse_device(cfg.at("device").get<std::string>());
-  const std::string out_dir = cfg.at("out_dir").get<std::string>();
   const bool resume = cfg.at("resume").get<bool>();
-  check_out_dir(out_dir, {"metrics.json", "splits.json", "split-0"}, cfg.at("force").get<bool>(),
-                resume, true);
-  const std::string model = cfg.at("model").get<std::string>();
-  const ModelAdapter& adapter = find_model(model);
-  const DataOptions data_options = data_options_from_json(cfg.at("data"));
-  auto data = adapter.open(data_options, cfg.at("model_options"), /*need_labels=*/false);
+  SplitRun sr = open_split_run(cfg, /*need_labels=*/false, "", say);
+  const std::string& out_dir = sr.out_dir;
+  ModelData* data = sr.data.get();
   const models::Cohort& cohort = data->cohort();
-  report_problems(cohort, say);
-  json split_cfg = cfg.at("split");
-  const std::string saved_splits = (fs::path(out_dir) / "splits.json").string();
-  if (resume && fs::exists(saved_splits)) split_cfg["splits_file"] = saved_splits;
-  const models::SplitSet splits = make_splits(split_cfg, cohort, data_options.site_column);
-  models::save_splits(saved_splits, splits);
+  const models::SplitSet& splits = sr.splits;
+  models::save_splits(sr.saved_splits, splits);
 
   const std::vector<std::string> ids = cohort.ids();
   const auto seed = cfg.at("seed").get<uint64_t>();
@@ -259,17 +280,10 @@ int run_pretrain(const json& cfg) {
     const models::TrainerOptions topt = trainer_options(cfg, dir, seed + k);
     models::seed_torch(seed + k);
     auto task = data->pretraining_task(train);
-    json run = run_identity(cfg, "pretrain");
-    run["split_index"] = k;
-    run["subjects"] = {{"train", ids_json(split.train, ids)},
-                       {"val", ids_json(split.val, ids)},
-                       {"test", ids_json(split.test, ids)}};
+    const json run = split_identity(cfg, "pretrain", k, split, ids);
     models::Trainer trainer(*task, topt, models::validation_loss(), run);
-    if (resume && fs::exists(topt.checkpoint_path)) {
-      check_same_run(models::read_checkpoint(topt.checkpoint_path), run, topt.checkpoint_path);
-      trainer.resume(topt.checkpoint_path);
-      say("  resuming from " + topt.checkpoint_path);
-    }
+    if (resume && fs::exists(topt.checkpoint_path))
+      resume_if_present(trainer, run, topt.checkpoint_path, say);
     const models::TrainResult result = trainer.fit(train, val);
     json m = split_header(split, k);
     m["best_epoch"] = result.best_epoch;

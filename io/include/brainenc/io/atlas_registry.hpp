@@ -14,16 +14,16 @@ namespace brainenc::io {
 enum class AtlasKind { Labels, Coordinates, Template, Mask };
 
 struct AtlasEntry {
-  std::string name;      // "schaefer400"
+  std::string name;  // "schaefer400"
   AtlasKind kind;
-  std::string space;     // "MNI152 FSL 2 mm grid", "MNI152NLin2009cAsym", "MNI mm"
-  std::string folder;    // sub-folder of an atlas directory ("schaefer2018")
-  std::string file;      // image or coordinate table
-  std::string lut;       // BIDS dseg.tsv look-up table ("" if none)
+  std::string space;   // "MNI152 FSL 2 mm grid", "MNI152NLin2009cAsym", "MNI mm"
+  std::string folder;  // sub-folder of an atlas directory ("schaefer2018")
+  std::string file;    // image or coordinate table
+  std::string lut;     // BIDS dseg.tsv look-up table ("" if none)
   std::string licence;
   std::string citation;
-  int64_t bytes;         // size of `file`
-  uint64_t crc64;        // CRC-64/ECMA (reflected, ISA-L crc64_ecma_refl) of `file`
+  int64_t bytes;                // size of `file`
+  uint64_t crc64;               // CRC-64/ECMA (reflected, ISA-L crc64_ecma_refl) of `file`
   double sphere_radius_mm = 0;  // coordinates: the conventional sphere radius
 };
 
@@ -36,8 +36,8 @@ const AtlasEntry* find_atlas(const std::string& name);
 std::vector<std::string> atlas_search_path();
 
 struct ResolvedAtlas {
-  std::string path;             // the image or coordinate file
-  std::string lut;              // look-up table ("" if none)
+  std::string path;                   // the image or coordinate file
+  std::string lut;                    // look-up table ("" if none)
   const AtlasEntry* entry = nullptr;  // nullptr for a plain path
 };
 

@@ -10,12 +10,13 @@
 
 namespace brainenc::io {
 
-// Entities of a BIDS file name, e.g. sub-01_ses-1_task-rest_run-2_space-MNI_desc-preproc_bold.nii.gz.
+// Entities of a BIDS file name, e.g.
+// sub-01_ses-1_task-rest_run-2_space-MNI_desc-preproc_bold.nii.gz.
 struct BidsName {
   std::map<std::string, std::string> entities;  // key -> value ("sub" -> "01")
-  std::vector<std::string> order;                // keys in file order
-  std::string suffix;                            // "bold"
-  std::string extension;                         // ".nii.gz"
+  std::vector<std::string> order;               // keys in file order
+  std::string suffix;                           // "bold"
+  std::string extension;                        // ".nii.gz"
 
   std::string get(const std::string& key) const;  // "" when absent
 };
@@ -33,7 +34,8 @@ struct BoldRun {
   double repetition_time = 0;  // from the sidecar's RepetitionTime, 0 when unknown
 
   std::string subject() const { return name.get("sub"); }
-  // Prefix for derivatives: the run's entities without space/res/desc, e.g. "sub-01_task-rest_run-1".
+  // Prefix for derivatives: the run's entities without space/res/desc, e.g.
+  // "sub-01_task-rest_run-1".
   std::string stem(bool with_space = true) const;
 };
 

@@ -30,9 +30,9 @@ int nifti_type_size(int datatype);
 
 struct NiftiHeader {
   std::string path;
-  int version = 1;           // 1 or 2
-  bool gzipped = false;      // .nii.gz
-  bool byte_swapped = false; // stored in the other byte order than this machine's
+  int version = 1;               // 1 or 2
+  bool gzipped = false;          // .nii.gz
+  bool byte_swapped = false;     // stored in the other byte order than this machine's
   std::array<int64_t, 8> dim{};  // dim[0] = number of dimensions
   int datatype = 0;
   int bitpix = 0;

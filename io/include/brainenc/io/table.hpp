@@ -24,8 +24,10 @@ struct TextTable {
   std::vector<std::vector<std::string>> rows;
   int find(const std::string& name) const;  // -1 when absent
 };
-// Tab-separated (.tsv) or comma-separated (.csv, by extension) text with a header row.
-// DataError naming the file and line for a row with the wrong number of fields.
+// Tab-separated (.tsv) or comma-separated (.csv, by extension) text with a header row. RFC 4180
+// quotes: a quoted field may hold delimiters, doubled quotes and line breaks (ABIDE's phenotype
+// has "frontal lob gone, rest of brain warped"); a UTF-8 byte order mark is skipped. DataError
+// naming the file and line for an unterminated quote or a row with the wrong number of fields.
 TextTable read_text_table(const std::string& path);
 
 // Reads by extension: .tsv, .csv, .1D, .txt, .npy. Throws DataError naming the file, line and

@@ -19,8 +19,6 @@ struct Grid {
 
   int64_t voxels() const { return dims[0] * dims[1] * dims[2]; }
   int64_t index(int64_t i, int64_t j, int64_t k) const { return i + dims[0] * (j + dims[1] * k); }
-  // Same extents and affines equal to `tol` mm.
-  bool matches(const Grid& other, double tol = 1e-4) const;
   std::string describe() const;  // "91x109x91, 2x2x2 mm"
 };
 
@@ -33,8 +31,12 @@ struct Volume {
   int64_t frames = 1;
   std::vector<T> data;  // x fastest, then y, z, frame
 
-  T& at(int64_t i, int64_t j, int64_t k, int64_t t = 0) { return data[grid.index(i, j, k) + t * grid.voxels()]; }
-  T at(int64_t i, int64_t j, int64_t k, int64_t t = 0) const { return data[grid.index(i, j, k) + t * grid.voxels()]; }
+  T& at(int64_t i, int64_t j, int64_t k, int64_t t = 0) {
+    return data[grid.index(i, j, k) + t * grid.voxels()];
+  }
+  T at(int64_t i, int64_t j, int64_t k, int64_t t = 0) const {
+    return data[grid.index(i, j, k) + t * grid.voxels()];
+  }
 };
 
 // Reads every frame, scaled (float64 values).
@@ -44,8 +46,8 @@ Volume<double> read_volume(const std::string& path);
 // (frame-major, x fastest) as `datatype` (float32, float64, int16, int32 or uint8), sform and
 // qform from the grid's affine (code 1, scanner-anatomical unless `space_code` says otherwise),
 // TR in seconds, and `descrip` (truncated to 79 characters) as provenance.
-void write_nifti(const std::string& path, const Grid& grid, int64_t frames, const std::vector<double>& values,
-                 NiftiType datatype, double tr_seconds = 0.0, const std::string& descrip = "brainenc",
-                 int space_code = 1);
+void write_nifti(const std::string& path, const Grid& grid, int64_t frames,
+                 const std::vector<double>& values, NiftiType datatype, double tr_seconds = 0.0,
+                 const std::string& descrip = "brainenc", int space_code = 1);
 
 }  // namespace brainenc::io

@@ -16,19 +16,16 @@
 #include <string>
 #include <vector>
 
+#include "brainenc/io/table.hpp"
+
 namespace brainenc::models {
 
-// A phenotype table of text cells. Unlike io::read_text_table it honours RFC 4180 quotes
-// ("frontal lob gone, rest of brain warped" is one field of ABIDE's phenotype), so a comment
-// column cannot make the whole table unreadable.
-struct PhenotypeTable {
-  std::vector<std::string> columns;  // ABIDE's first column has an empty name (a pandas index)
-  std::vector<std::vector<std::string>> rows;
-  int find(const std::string& name) const;  // -1 when absent
-};
-// Comma-separated for .csv, tab-separated otherwise. DataError naming the file and line for an
-// unterminated quote or a row with the wrong number of fields.
-PhenotypeTable read_phenotype_table(const std::string& path);
+// A phenotype table of text cells: io::read_text_table (CSV/TSV with RFC 4180 quotes). ABIDE's
+// first column has an empty name (a pandas index).
+using PhenotypeTable = io::TextTable;
+inline PhenotypeTable read_phenotype_table(const std::string& path) {
+  return io::read_text_table(path);
+}
 
 struct Subject {
   static constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();

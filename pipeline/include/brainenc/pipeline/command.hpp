@@ -15,9 +15,9 @@ namespace po = boost::program_options;
 
 struct Command {
   std::string name;
-  std::string summary;   // one line for `brainenc --help`
-  std::string usage;     // "brainenc info <file.nii[.gz]>..."
-  std::string details;   // paragraphs printed after the options in `--help`
+  std::string summary;  // one line for `brainenc --help`
+  std::string usage;    // "brainenc info <file.nii[.gz]>..."
+  std::string details;  // paragraphs printed after the options in `--help`
   std::function<void(po::options_description&, po::positional_options_description&)> declare;
   // Returns the exit code; errors are thrown (brainenc::Error) and mapped by run_cli.
   std::function<int(const po::variables_map&)> run;

@@ -35,12 +35,12 @@ enum class ResamplingTarget { Data, Labels };
 struct ExtractRequest {
   std::string bold;
   RegionKind regions = RegionKind::Labels;
-  std::string atlas;  // labels image, or 4D maps image (RegionKind::Maps)
+  std::string atlas;                         // labels image, or 4D maps image (RegionKind::Maps)
   std::vector<std::array<double, 3>> seeds;  // RegionKind::Spheres, world mm
   std::vector<std::string> seed_names;
   std::optional<double> radius;  // spheres: mm; nullopt = the seed's voxel only
   bool allow_overlap = false;    // spheres (maps always allow overlap)
-  std::string mask;  // optional
+  std::string mask;              // optional
   ResamplingTarget resampling_target = ResamplingTarget::Data;
   preprocessing::LabelsMaskerOptions masker;
   std::optional<ConfoundsRequest> confounds;
