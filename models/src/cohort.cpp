@@ -203,6 +203,12 @@ std::vector<int> Cohort::labels() const {
   return out;
 }
 
+std::vector<double> Cohort::targets() const {
+  std::vector<double> out;
+  for (const auto& s : subjects) out.push_back(s.target);
+  return out;
+}
+
 std::vector<std::string> Cohort::sites() const {
   std::vector<std::string> out;
   for (const auto& s : subjects) out.push_back(s.site);

@@ -124,6 +124,10 @@ RegressionMetrics regression_metrics(const Eigen::VectorXd& predicted,
   return m;
 }
 
+std::map<std::string, double> to_map(const RegressionMetrics& m) {
+  return {{"mae", m.mae}, {"pearson_r", m.pearson_r}};
+}
+
 MeanSd mean_sd(const std::vector<double>& values) {
   MeanSd r;
   double sum = 0;

@@ -74,6 +74,22 @@ torch::Tensor MlpClassificationTask::scores(const std::vector<int64_t>& batch,
       model_->forward(gather_rows(features_, batch, device)).squeeze(1).to(torch::kFloat32));
 }
 
+MlpRegressionTask::MlpRegressionTask(Mlp model, torch::Tensor features, torch::Tensor targets,
+                                     const std::vector<int64_t>& train)
+    : RegressionTask(model.ptr(), targets, train),
+      model_(std::move(model)),
+      features_(features.to(torch::kFloat32)) {
+  if (features_.dim() != 2 || targets.dim() != 1 || targets.size(0) != features_.size(0))
+    throw RuntimeError("MlpRegressionTask: features [N, F] and targets [N] expected");
+  if (model_->options().out_features() != 1)
+    throw RuntimeError("MlpRegressionTask: the Mlp needs out_features 1");
+}
+
+torch::Tensor MlpRegressionTask::output(const std::vector<int64_t>& batch,
+                                        const torch::Device& device) {
+  return model_->forward(gather_rows(features_, batch, device));
+}
+
 MlpReconstructionTask::MlpReconstructionTask(Mlp model, torch::Tensor features,
                                              double max_mask_ratio)
     : model_(std::move(model)),

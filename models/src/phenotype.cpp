@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -39,6 +40,9 @@ Cohort load_phenotype(const CohortOptions& o) {
     cov_c.push_back(required_column(t, name, "covariate", o.phenotype));
   if (label_c < 0 && o.require_label)
     throw UsageError("require_label needs a label column (" + o.phenotype + ")");
+  const int target_c = required_column(t, o.target_column, "target column", o.phenotype);
+  if (target_c < 0 && o.require_target)
+    throw UsageError("require_target needs a target column (" + o.phenotype + ")");
 
   const std::set<std::string> missing(o.missing_values.begin(), o.missing_values.end());
   auto number = [&](const std::string& s) {
@@ -48,6 +52,27 @@ Cohort load_phenotype(const CohortOptions& o) {
     const auto r = std::from_chars(b, s.data() + s.size(), v);
     return r.ec == std::errc() && r.ptr == s.data() + s.size() ? v : Subject::kMissing;
   };
+  // A target column without a single number is a categorical column named by mistake (e.g.
+  // SITE_ID), not missing data: an error rather than every subject left out.
+  if (target_c >= 0) {
+    std::string example;
+    size_t example_line = 0;
+    bool numeric = false;
+    for (size_t r = 0; r < t.rows.size() && !numeric; ++r) {
+      const std::string& value = t.rows[r][static_cast<size_t>(target_c)];
+      if (std::isfinite(number(value)))
+        numeric = true;
+      else if (example.empty() && !missing.count(value)) {
+        example = value;
+        example_line = r + 2;
+      }
+    }
+    if (!numeric)
+      throw DataError(o.phenotype, "target column '" + o.target_column + "' holds no number" +
+                                       (example.empty() ? std::string(" (every cell is missing)")
+                                                        : " (e.g. '" + example + "' on line " +
+                                                              std::to_string(example_line) + ")"));
+  }
 
   Cohort cohort;
   std::set<std::string> seen;
@@ -78,6 +103,20 @@ Cohort load_phenotype(const CohortOptions& o) {
                      o.positive_label + "' nor " +
                      (o.negative_label.empty() ? "a value" : "'" + o.negative_label + "'")});
       continue;
+    }
+    if (target_c >= 0) {
+      const std::string value = cell(t, r, target_c);
+      s.target = number(value);
+      if (!std::isfinite(s.target)) {
+        s.target = Subject::kMissing;
+        if (o.require_target) {
+          cohort.problems.push_back(
+              {s.id, missing.count(value) ? "no value in target column '" + o.target_column + "'"
+                                          : "target '" + value + "' in column '" + o.target_column +
+                                                "' is not a number"});
+          continue;
+        }
+      }
     }
     s.age = number(cell(t, r, age_c));
     std::string sex = cell(t, r, sex_c);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -167,6 +168,44 @@ nlohmann::json to_json(const EpochRecord& r, const std::string& metric_name) {
   j["seconds"] = r.seconds;
   j["best"] = r.best;
   return j;
+}
+
+std::string metrics_log_jsonl(const nlohmann::json& history) {
+  std::string text;
+  for (const auto& r : history) text += r.dump() + "\n";
+  return text;
+}
+
+std::string metrics_log_csv(const nlohmann::json& history) {
+  // The fields of the records in reading order; any other field after them, by name.
+  const std::vector<std::string> order = {"epoch", "step",      "lr",      "train_loss",
+                                          "val_",  "grad_norm", "seconds", "best"};
+  auto rank = [&](const std::string& name) {
+    for (size_t i = 0; i < order.size(); ++i)
+      if (name == order[i] || (order[i] == "val_" && name.rfind("val_", 0) == 0)) return i;
+    return order.size();
+  };
+  std::vector<std::string> columns;
+  for (const auto& r : history)
+    for (const auto& [name, value] : r.items())
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
+  std::stable_sort(columns.begin(), columns.end(),
+                   [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
+  std::string text;
+  for (size_t c = 0; c < columns.size(); ++c) text += (c ? "," : "") + columns[c];
+  text += "\n";
+  for (const auto& r : history) {
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (c) text += ',';
+      if (!r.contains(columns[c])) continue;
+      const nlohmann::json& v = r[columns[c]];
+      // No validation set: null (NaN in memory), an empty cell.
+      if (v.is_null() || (v.is_number_float() && !std::isfinite(v.get<double>()))) continue;
+      text += v.dump();
+    }
+    text += "\n";
+  }
+  return text;
 }
 
 double gradient_norm(const std::vector<torch::Tensor>& parameters) {
@@ -363,9 +402,10 @@ void Trainer::write_log() const {
   if (options_.log_path.empty()) return;
   // Rewritten whole (atomically) from the history the checkpoint holds, so a killed and resumed
   // run ends with the same log as an uninterrupted one.
-  std::string text;
-  for (const auto& r : state_.history) text += r.dump() + "\n";
-  io::write_text_file(options_.log_path, text);
+  const std::string& path = options_.log_path;
+  const bool csv = path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+  io::write_text_file(path,
+                      csv ? metrics_log_csv(state_.history) : metrics_log_jsonl(state_.history));
 }
 
 void Trainer::report_epoch(const EpochRecord& r, bool validated, double elapsed,

@@ -29,7 +29,8 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x,
                                             const c10::optional<torch::Tensor>& key_mask) {
   const int64_t b = x.size(0), l = x.size(1), h = options_.heads(), dh = options_.d_model() / h;
   // [B, L, 3, H, Dh] -> 3 x [B, H, L, Dh]
-  const auto qkv = qkv_(norm1_(x)).view({b, l, 3, h, dh}).permute({2, 0, 3, 1, 4});
+  const bool pre = options_.norm_first();
+  const auto qkv = qkv_(pre ? norm1_(x) : x).view({b, l, 3, h, dh}).permute({2, 0, 3, 1, 4});
   const auto q = qkv[0], k = qkv[1], v = qkv[2];
   c10::optional<torch::Tensor> mask;
   if (key_mask.has_value()) mask = key_mask->to(torch::kBool).view({b, 1, 1, l});
@@ -49,8 +50,14 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x,
     attended =
         models::scaled_dot_product_attention(q, k, v, mask, options_.dropout(), is_training());
   }
-  auto y = x + dropout_(out_(attended.transpose(1, 2).reshape({b, l, options_.d_model()})));
-  return y + dropout_(ff2_(dropout_(torch::gelu(ff1_(norm2_(y))))));
+  const auto attention_out =
+      dropout_(out_(attended.transpose(1, 2).reshape({b, l, options_.d_model()})));
+  if (pre) {
+    const auto y = x + attention_out;
+    return y + dropout_(ff2_(dropout_(torch::gelu(ff1_(norm2_(y))))));
+  }
+  const auto y = norm1_(x + attention_out);
+  return norm2_(y + dropout_(ff2_(dropout_(torch::relu(ff1_(y))))));
 }
 
 torch::Tensor sinusoidal_positions(int64_t length, int64_t dim, const torch::Device& device) {

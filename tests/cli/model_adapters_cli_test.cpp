@@ -129,3 +129,32 @@ TEST(ModelAdapters, SeriesModelsNeedASeriesFolderAndKnownTr) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("no repetition time for site 'B'"), std::string::npos) << r.err;
 }
+
+// Mixup changes what the FC transformer trains on (BNT's recipe, on by default); the paper's
+// simple readout with pre-LN layers trains too; bad choices are usage errors.
+TEST(ModelAdapters, FcTransformerMixupReadoutAndNormOptions) {
+  const SeriesCohort c = series_cohort();
+  const std::string base = "train -q --model fc_transformer --epochs 3 --batch-size 16 " + c.args +
+                           " --fc_transformer.heads 2 --fc_transformer.clusters 4 ";
+  auto r = run_brainenc(base + "--fc_transformer.mixup 0 --out-dir '" + c.dir + "/plain'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_brainenc(base + "--out-dir '" + c.dir + "/mixed'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto loss_of = [&](const std::string& run) {
+    std::ifstream log(c.dir + "/" + run + "/split-0/log.jsonl");
+    std::string first;
+    std::getline(log, first);
+    return nlohmann::json::parse(first)["train_loss"].get<double>();
+  };
+  EXPECT_NE(loss_of("plain"), loss_of("mixed"));
+  r = run_brainenc(base + "--fc_transformer.readout simple --fc_transformer.norm pre --out-dir '" +
+                   c.dir + "/simple'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string bad : {"--fc_transformer.readout ocread", "--fc_transformer.norm mid",
+                                "--fc_transformer.mixup -1", "--fc_transformer.head-dropout 1"}) {
+    r = run_brainenc(base + bad + " --out-dir '" + c.dir + "/bad'");
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find(bad.substr(2, bad.find(' ') - 2)), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(c.dir + "/bad/metrics.json"));
+  }
+}

@@ -345,3 +345,32 @@ TEST_F(ModelCli, MissingModuleIsReportedClearly) {
   // The other commands never need it.
   EXPECT_EQ(run_with_env("BRAINENC_MODULE_DIR='" + empty + "'", "--help").exit_code, 0);
 }
+
+// --log-format csv: split-<k>/log.csv with a header row of the JSONL fields and the values of the
+// same run logged as JSONL (a CPU run repeats exactly; only the timings differ).
+TEST_F(ModelCli, LogFormatCsvHoldsTheJsonlRecords) {
+  const ToyCohort c = toy_cohort();
+  const std::string args = "train -q " + c.data + " --epochs 3 --seed 2 ";
+  ASSERT_EQ(run_brainenc(args + "--out-dir '" + c.dir + "/jsonl'").exit_code, 0);
+  const auto r = run_brainenc(args + "--log-format csv --out-dir '" + c.dir + "/csv'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(
+      listing(c.dir + "/csv/split-0"),
+      (std::vector<std::string>{"checkpoint.pt", "log.csv", "metrics.json", "predictions.tsv"}));
+  const auto csv = brainenc::io::read_text_table(c.dir + "/csv/split-0/log.csv");
+  EXPECT_EQ(csv.columns, (std::vector<std::string>{"epoch", "step", "lr", "train_loss", "val_auroc",
+                                                   "seconds", "best"}));
+  ASSERT_EQ(csv.rows.size(), 3u);
+  std::ifstream jsonl(c.dir + "/jsonl/split-0/log.jsonl");
+  for (size_t i = 0; i < 3; ++i) {
+    std::string line;
+    ASSERT_TRUE(std::getline(jsonl, line));
+    const auto record = nlohmann::json::parse(line);
+    EXPECT_EQ(record.size(), csv.columns.size()) << line;
+    for (size_t k = 0; k < csv.columns.size(); ++k) {
+      if (csv.columns[k] == "seconds") continue;
+      EXPECT_EQ(nlohmann::json::parse(csv.rows[i][k]), record.at(csv.columns[k]))
+          << "epoch " << i + 1 << ", " << csv.columns[k];
+    }
+  }
+}

@@ -268,3 +268,78 @@ TEST(Cohort, AbidePhenotype) {
   EXPECT_EQ(autism, 356);
   EXPECT_EQ(sites.size(), 14u);
 }
+
+// A regression target: a numeric column. Missing (ABIDE's -9999 included) and non-numeric cells
+// make problems when the target is required and NaN otherwise; a column without a single number
+// (a categorical one named by mistake) is an error naming the file and the column.
+TEST(Cohort, TargetColumn) {
+  const std::string dir = brainenc::test::scratch_dir();
+  write(dir + "/p.tsv",
+        "id\tage\tsite\n"
+        "a\t20.5\tX\n"
+        "b\t-9999\tX\n"
+        "c\tabc\tY\n"
+        "d\t+31\tY\n"
+        "e\t\tY\n");
+  CohortOptions o;
+  o.phenotype = dir + "/p.tsv";
+  o.id_column = "id";
+  o.label_column = "";
+  o.require_label = false;
+  o.site_column = "site";
+  o.age_column = "";
+  o.sex_column = "";
+  o.target_column = "age";
+  o.require_target = true;
+  const Cohort c = load_phenotype(o);
+  EXPECT_EQ(c.ids(), (std::vector<std::string>{"a", "d"}));
+  EXPECT_EQ(c.targets(), (std::vector<double>{20.5, 31.0}));
+  EXPECT_EQ(c.labels(), (std::vector<int>{-1, -1}));
+  ASSERT_EQ(c.problems.size(), 3u);
+  EXPECT_EQ(c.problems[0].subject, "b");
+  EXPECT_EQ(c.problems[0].reason, "no value in target column 'age'");
+  EXPECT_EQ(c.problems[1].subject, "c");
+  EXPECT_EQ(c.problems[1].reason, "target 'abc' in column 'age' is not a number");
+  EXPECT_EQ(c.problems[2].reason, "no value in target column 'age'");
+
+  o.require_target = false;  // predict: every subject, the target unknown where it is
+  const Cohort all = load_phenotype(o);
+  ASSERT_EQ(all.size(), 5);
+  EXPECT_TRUE(all.problems.empty());
+  EXPECT_TRUE(std::isnan(all.subjects[1].target));
+  EXPECT_TRUE(std::isnan(all.subjects[2].target));
+  EXPECT_DOUBLE_EQ(all.subjects[3].target, 31.0);
+
+  o.target_column = "site";
+  try {
+    load_phenotype(o);
+    ADD_FAILURE() << "a categorical target column was accepted";
+  } catch (const brainenc::DataError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(dir + "/p.tsv"), std::string::npos) << what;
+    EXPECT_NE(what.find("target column 'site' holds no number (e.g. 'X' on line 2)"),
+              std::string::npos)
+        << what;
+  }
+  o.target_column = "weight";
+  EXPECT_THROW(load_phenotype(o), brainenc::UsageError);
+}
+
+// ABIDE's age is a target for every development subject; its site column is not a number.
+TEST(Cohort, AbideAgeAsTarget) {
+  const std::string path =
+      brainenc::test::shared_file("data/abide_cc200/Phenotypic_V1_0b_preprocessed1_devsites.csv");
+  BRAINENC_SKIP_IF_EMPTY(path);
+  CohortOptions o;
+  o.phenotype = path;
+  o.label_column = "";
+  o.require_label = false;
+  o.target_column = "AGE_AT_SCAN";
+  o.require_target = true;
+  const Cohort c = load_phenotype(o);
+  EXPECT_TRUE(c.problems.empty());
+  ASSERT_EQ(c.size(), 749);
+  for (const auto& s : c.subjects) EXPECT_DOUBLE_EQ(s.target, s.age) << s.id;
+  o.target_column = "SITE_ID";
+  EXPECT_THROW(load_phenotype(o), brainenc::DataError);
+}

@@ -169,3 +169,61 @@ TEST(FcTransformer, Bf16AutocastStepOnCuda) {
     EXPECT_TRUE(torch::isfinite(p.value().grad()).all().item<bool>()) << p.key();
   }
 }
+
+TEST(FcTransformer, DecReadoutHasBntShapesAndSimpleReadoutHasNoBottleneck) {
+  torch::manual_seed(6);
+  FcTransformer dec(tiny());
+  const auto params = dec->named_parameters();
+  ASSERT_TRUE(params.contains("bottleneck.0.weight"));
+  EXPECT_EQ(params["bottleneck.0.weight"].sizes(), (std::vector<int64_t>{32, 64}));  // R*d -> 32
+  EXPECT_EQ(params["bottleneck.4.weight"].sizes(), (std::vector<int64_t>{64, 32}));  // 32 -> R*d
+  EXPECT_FALSE(params.contains("norm.weight"));  // post-LN layers: no final norm
+  FcTransformer simple(tiny().readout(Readout::Simple).post_norm(false));
+  const auto simple_params = simple->named_parameters();
+  EXPECT_FALSE(simple_params.contains("bottleneck.0.weight"));
+  EXPECT_TRUE(simple_params.contains("norm.weight"));
+  const auto fc = torch::randn({4, 8, 8});
+  for (auto* model : {&dec, &simple}) {
+    EXPECT_EQ((*model)->forward(fc).sizes(), (std::vector<int64_t>{4, 2}));
+    const auto& p = (*model)->last_assignment();
+    EXPECT_LT((p.sum(-1) - 1).abs().max().item<double>(), 1e-5);
+  }
+  EXPECT_EQ(parse_readout("dec"), Readout::Dec);
+  EXPECT_EQ(readout_name(parse_readout("simple")), "simple");
+  EXPECT_THROW(parse_readout("ocread"), brainenc::UsageError);
+}
+
+// The DEC assignment is softmax over clusters of (z . c)^2 / |c|: flipping the sign of a node's
+// bottleneck output leaves its assignment unchanged.
+TEST(FcTransformer, DecAssignmentIsSquaredProjectionSoftmax) {
+  torch::manual_seed(7);
+  FcTransformer model(tiny());
+  model->eval();
+  const auto fc = torch::randn({2, 8, 8});
+  model->forward(fc);
+  const auto z = model->encode(fc);
+  torch::NoGradGuard no_grad;
+  auto bottleneck = model->named_children()["bottleneck"]->as<torch::nn::SequentialImpl>();
+  const auto encoded = bottleneck->forward(z.flatten(1)).view(z.sizes());
+  const auto c = model->cluster_centers();
+  const auto expected = torch::softmax(torch::matmul(encoded, c.t()).square() / c.norm(2, 1), -1);
+  EXPECT_LT((model->last_assignment() - expected).abs().max().item<double>(), 1e-6);
+}
+
+TEST(FcTransformer, SimplePreNormReadoutLearnsPlantedDifferenceToo) {
+  SingleThreaded single_threaded;
+  torch::manual_seed(8);
+  FcTransformer model(tiny().readout(Readout::Simple).post_norm(false));
+  const auto [fc, labels] = planted_fc(64, 8, 9);
+  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(3e-3));
+  for (int step = 0; step < 60; ++step) {
+    opt.zero_grad();
+    torch::nn::functional::cross_entropy(model->forward(fc), labels).backward();
+    opt.step();
+  }
+  model->eval();
+  const auto [test_fc, test_labels] = planted_fc(64, 8, 10);
+  EXPECT_GT(
+      (model->forward(test_fc).argmax(1) == test_labels).to(torch::kFloat64).mean().item<double>(),
+      0.8);
+}

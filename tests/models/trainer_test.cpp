@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "brainenc/io/error.hpp"
 #include "brainenc/models/compat.hpp"
@@ -425,4 +426,49 @@ TEST(TrainerGpu, OneBf16AutocastStepOnCuda) {
   EXPECT_EQ(scores.device(), torch::Device(torch::kCPU));
   EXPECT_EQ(scores.scalar_type(), torch::kFloat32);
   EXPECT_FALSE(autocast_enabled(torch::kCUDA));  // the guard restored the state
+}
+
+// The metrics log follows its extension: .csv holds a header row of the JSONL records' fields and
+// the same values, row by row (a CPU run repeats exactly; only the timings differ).
+TEST(Trainer, CsvLogHoldsTheJsonlRecords) {
+  const auto d = two_blobs(40, 4, 2.0, 3);
+  const auto train = range(0, 32), val = range(32, 40);
+  const std::string dir = brainenc::test::scratch_dir();
+  auto run = [&](const std::string& log) {
+    auto task = brainenc::test::mlp_task(d, train, 7);
+    TrainerOptions o = quiet_options();
+    o.epochs = 3;
+    o.batch_size = 8;
+    o.clip_grad_norm = 1.0;
+    o.seed = 2;
+    o.log_path = log;
+    Trainer t(*task, o, auroc_of(d.y));
+    t.fit(train, val);
+  };
+  run(dir + "/log.jsonl");
+  run(dir + "/log.csv");
+  const auto jsonl = read_lines(dir + "/log.jsonl"), csv = read_lines(dir + "/log.csv");
+  ASSERT_EQ(jsonl.size(), 3u);
+  ASSERT_EQ(csv.size(), 4u);
+  const std::vector<std::string> columns = {"epoch",     "step",      "lr",      "train_loss",
+                                            "val_auroc", "grad_norm", "seconds", "best"};
+  EXPECT_EQ(csv[0], "epoch,step,lr,train_loss,val_auroc,grad_norm,seconds,best");
+  for (size_t i = 0; i < 3; ++i) {
+    const auto record = nlohmann::json::parse(jsonl[i]);
+    EXPECT_EQ(record.size(), columns.size()) << jsonl[i];
+    std::vector<std::string> cells;
+    std::stringstream row(csv[i + 1]);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    ASSERT_EQ(cells.size(), columns.size()) << csv[i + 1];
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (columns[c] == "seconds") continue;
+      EXPECT_EQ(nlohmann::json::parse(cells[c]), record.at(columns[c]))
+          << "epoch " << i + 1 << ", " << columns[c];
+    }
+  }
+  // Without a validation set the metric is null in JSON, an empty cell in CSV.
+  EpochRecord r;
+  r.epoch = 1;
+  const std::string text = metrics_log_csv(nlohmann::json::array({to_json(r, "loss")}));
+  EXPECT_EQ(text, "epoch,step,lr,train_loss,val_loss,seconds,best\n1,0,0.0,0.0,,0.0,false\n");
 }

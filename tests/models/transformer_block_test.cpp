@@ -55,3 +55,43 @@ TEST(SinusoidalPositions, MatchesVaswaniFormula) {
   }
   EXPECT_EQ(sinusoidal_positions(3, 5, torch::kCPU).size(1), 5);  // odd widths work
 }
+
+// The post-LN block is torch.nn.TransformerEncoderLayer's default layer (the Brain Network
+// Transformer's): same weights, same output.
+TEST(TransformerBlock, PostNormMatchesTorchTransformerEncoderLayer) {
+  torch::manual_seed(3);
+  const int64_t d = 8, heads = 2, ff = 16;
+  TransformerBlock block(TransformerBlockOptions(d, heads).ff_dim(ff).norm_first(false));
+  torch::nn::TransformerEncoderLayer reference(
+      torch::nn::TransformerEncoderLayerOptions(d, heads).dim_feedforward(ff).dropout(0.0));
+  block->eval();
+  reference->eval();
+  {
+    torch::NoGradGuard no_grad;
+    const auto ours = block->named_parameters();
+    const auto theirs = reference->named_parameters();
+    const std::vector<std::pair<const char*, const char*>> pairs = {
+        {"qkv.weight", "self_attn.in_proj_weight"},
+        {"qkv.bias", "self_attn.in_proj_bias"},
+        {"out.weight", "self_attn.out_proj.weight"},
+        {"out.bias", "self_attn.out_proj.bias"},
+        {"ff1.weight", "linear1.weight"},
+        {"ff1.bias", "linear1.bias"},
+        {"ff2.weight", "linear2.weight"},
+        {"ff2.bias", "linear2.bias"},
+        {"norm1.weight", "norm1.weight"},
+        {"norm1.bias", "norm1.bias"},
+        {"norm2.weight", "norm2.weight"},
+        {"norm2.bias", "norm2.bias"}};
+    for (const auto& [mine, torch_name] : pairs) {
+      auto& target = theirs[torch_name];
+      target.copy_(ours[mine] + 0.1 * torch::randn_like(ours[mine]));  // non-trivial norms too
+      ours[mine].copy_(target);
+    }
+  }
+  const auto x = torch::randn({3, 5, d});
+  const auto expected = reference->forward(x.transpose(0, 1)).transpose(0, 1);  // [L, B, d] API
+  EXPECT_LT((block(x) - expected).abs().max().item<double>(), 1e-5);
+  TransformerBlock pre(TransformerBlockOptions(d, heads).ff_dim(ff));
+  EXPECT_GT((pre(x) - expected).abs().max().item<double>(), 1e-2);
+}

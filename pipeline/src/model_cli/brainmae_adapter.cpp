@@ -3,12 +3,14 @@
 // linear interpolation, each region z-scored over the subject's time points (a constant region
 // stays 0), and the batch zero-padded to the longest subject with per-subject lengths, so that
 // padded segments are masked out of attention and pooling. pretrain: masked autoencoding;
-// train: the classification head on the encoder (--init copies a pretraining's encoder).
+// train: the classification head (or, --task regression, a head with one output) on the encoder
+// (--init copies a pretraining's encoder).
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "brainenc/io/error.hpp"
 #include "brainenc/models/brain_mae.hpp"
 #include "brainenc/models/mlp.hpp"
+#include "brainenc/models/regression_task.hpp"
 #include "brainenc/models/trainer.hpp"
 #include "model_registry.hpp"
 #include "series_data.hpp"
@@ -86,6 +88,27 @@ class ClassifyTask : public models::TrainingTask {
   torch::Tensor series_, lengths_, labels_;
 };
 
+// The head with one output on the pooled tokens predicts the standardised target.
+class RegressTask : public models::RegressionTask {
+ public:
+  RegressTask(models::BrainMAE model, torch::Tensor series, torch::Tensor lengths,
+              torch::Tensor targets, const std::vector<int64_t>& train)
+      : RegressionTask(model.ptr(), std::move(targets), train),
+        model_(std::move(model)),
+        series_(std::move(series)),
+        lengths_(std::move(lengths)) {}
+
+ protected:
+  torch::Tensor output(const std::vector<int64_t>& batch, const torch::Device& device) override {
+    const Batch b = gather(series_, lengths_, batch, device);
+    return model_->forward(b.x, b.lengths);
+  }
+
+ private:
+  models::BrainMAE model_;
+  torch::Tensor series_, lengths_;
+};
+
 class BrainMaeData : public ModelData {
  public:
   BrainMaeData(models::Cohort cohort, const DataOptions& d, const nlohmann::json& options)
@@ -130,6 +153,12 @@ class BrainMaeData : public ModelData {
     return std::make_unique<ClassifyTask>(
         models::BrainMAE(brainmae_options(cohort_.regions(), options_)), series_, lengths_,
         labels_);
+  }
+  std::unique_ptr<models::TrainingTask> regression_task(
+      const std::vector<int64_t>& train) override {
+    return std::make_unique<RegressTask>(
+        models::BrainMAE(brainmae_options(cohort_.regions(), options_).n_outputs(1)), series_,
+        lengths_, torch::tensor(cohort_.targets(), torch::kFloat64), train);
   }
   std::unique_ptr<models::TrainingTask> pretraining_task(const std::vector<int64_t>&) override {
     return std::make_unique<PretrainTask>(

@@ -15,7 +15,10 @@ Command evaluate_command() {
       "labelled\n"
       "subject of the data set (the one it was trained on unless data options say otherwise) and\n"
       "writes <out-dir>/metrics.json (per part of the training split: train, val, test, and none\n"
-      "for subjects the run never saw) and predictions.tsv (subject, split, score, label).";
+      "for subjects the run never saw) and predictions.tsv (subject, split, score, label). A\n"
+      "regression checkpoint (train --task regression) gives MAE and Pearson r, and\n"
+      "predictions.tsv has subject, split, prediction, target; subjects without a number in the\n"
+      "--target column are left out.";
   c.declare = [](po::options_description& o, po::positional_options_description&) {
     declare_model_command_options(o, ModelCommand::Evaluate);
   };

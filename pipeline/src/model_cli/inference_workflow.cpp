@@ -21,6 +21,7 @@ namespace {
 struct LoadedModel {
   models::Checkpoint checkpoint;
   json run;
+  std::string task_name;  // classification or regression
   std::unique_ptr<ModelData> data;
   std::unique_ptr<models::TrainingTask> task;
 };
@@ -38,10 +39,25 @@ LoadedModel load_trained(const json& cfg, bool need_labels) {
         (m.run.value("command", "") == "pretrain" ? " (it is a pretraining checkpoint)" : ""));
   const std::string model = m.run.at("model").get<std::string>();
   const ModelAdapter& adapter = find_model(model);
+  // Checkpoints written before --task existed hold classifications.
+  m.task_name = m.run.value("task", "classification");
+  if (cfg.contains("task") && cfg["task"] != m.task_name)
+    throw UsageError("--task " + cfg["task"].get<std::string>() + ": --checkpoint " + path +
+                     " was trained for " + m.task_name);
+  const bool regression = m.task_name == "regression";
   json data = m.run.at("data");
   for (const auto& [key, value] : cfg.at("data").items()) data[key] = value;
+  if (!regression && !data.value("target", "").empty())
+    throw UsageError("--target: --checkpoint " + path + " was trained for classification");
+  if (regression && data.value("target", "").empty()) {
+    if (need_labels)
+      throw UsageError("--target '': --checkpoint " + path +
+                       " is a regression; evaluating it needs its target column");
+    data["label_column"] = "";  // predict without targets: nothing but the subjects
+  }
   m.data = adapter.open(data_options_from_json(data), m.run.at("model_options"), need_labels);
-  m.task = m.data->classification_task(all_samples(m.data->cohort().size()));
+  const auto all = all_samples(m.data->cohort().size());
+  m.task = regression ? m.data->regression_task(all) : m.data->classification_task(all);
   models::load_module_state(m.task->module(), m.checkpoint.best_weights(), path);
   return m;
 }
@@ -78,31 +94,31 @@ int run_evaluate(const json& cfg) {
   const models::Cohort& cohort = m.data->cohort();
   report_problems(cohort, say);
   const std::vector<double> scores = score_vector(score_all(m, cfg));
+  const Outcome outcome(m.task_name, cohort);
   const auto ids = cohort.ids();
-  const auto labels = cohort.labels();
   const auto parts = stored_parts(m.run, ids);
   json metrics = json::object();
   for (const char* p : {"train", "val", "test", "none"}) {
     std::vector<int64_t> samples;
     for (size_t i = 0; i < ids.size(); ++i)
       if (parts[i] == p) samples.push_back(int64_t(i));
-    if (!samples.empty()) metrics[p] = binary_metrics_json(scores, labels, samples);
+    if (!samples.empty()) metrics[p] = outcome.metrics_json(scores, samples);
   }
-  metrics["all"] = binary_metrics_json(scores, labels, all_samples(cohort.size()));
+  metrics["all"] = outcome.metrics_json(scores, all_samples(cohort.size()));
   json out = {{"command", "evaluate"},
               {"checkpoint", cfg.at("checkpoint")},
               {"model", m.run.at("model")},
+              {"task", m.task_name},
               {"best_epoch", m.checkpoint.state.best_epoch},
               {"metrics", metrics}};
   io::OutputSet outputs;
   outputs.add((fs::path(out_dir) / "metrics.json").string(), out.dump(2) + "\n");
   outputs.add((fs::path(out_dir) / "predictions.tsv").string(),
-              predictions_tsv(ids, parts, scores, labels));
+              outcome.predictions_tsv(ids, parts, scores));
   outputs.commit();
   for (const auto& [part, value] : metrics.items())
     if (!value.is_null())
-      say("  " + part + ": n " + value["n"].dump() + ", auroc " + value["auroc"].dump() +
-          ", accuracy " + value["accuracy"].dump());
+      say("  " + part + ": n " + value["n"].dump() + ", " + outcome.describe(value));
   return 0;
 }
 
@@ -119,8 +135,9 @@ int run_predict(const json& cfg) {
   report_problems(cohort, say);
   const std::vector<double> scores = score_vector(score_all(m, cfg));
   const auto ids = cohort.ids();
-  io::write_text_file((fs::path(out_dir) / "predictions.tsv").string(),
-                      predictions_tsv(ids, stored_parts(m.run, ids), scores, cohort.labels()));
+  io::write_text_file(
+      (fs::path(out_dir) / "predictions.tsv").string(),
+      Outcome(m.task_name, cohort).predictions_tsv(ids, stored_parts(m.run, ids), scores));
   say("  " + std::to_string(ids.size()) + " subjects scored");
   return 0;
 }

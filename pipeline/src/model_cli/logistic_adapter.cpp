@@ -111,6 +111,7 @@ ModelAdapter logistic_adapter() {
   ModelAdapter a;
   a.name = "logistic";
   a.summary = "L2 logistic regression on Ledoit-Wolf FC (Fisher z), C by inner CV (closed form)";
+  a.no_regression = "L2 logistic regression is a classifier; use mlp, fc_transformer or brainmae";
   a.declare = [](po::options_description& o) {
     o.add_options()("logistic.inner-folds", po::value<int>()->default_value(5),
                     "inner CV folds for C")("logistic.log10-c-min",

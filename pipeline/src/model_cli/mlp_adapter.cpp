@@ -40,6 +40,7 @@ class MlpData : public ModelData {
     std::vector<float> labels;
     for (const auto& s : cohort_.subjects) labels.push_back(static_cast<float>(s.label));
     labels_ = torch::tensor(labels);
+    targets_ = torch::tensor(cohort_.targets(), torch::kFloat64);
   }
 
   const models::Cohort& cohort() const override { return cohort_; }
@@ -49,6 +50,13 @@ class MlpData : public ModelData {
     models::Mlp model(models::MlpOptions(features_.size(1), 1).hidden(hidden_).dropout(dropout_));
     model->fit_standardization(models::gather_rows(features_, train, torch::kCPU));
     return std::make_unique<models::MlpClassificationTask>(model, features_, labels_);
+  }
+
+  std::unique_ptr<models::TrainingTask> regression_task(
+      const std::vector<int64_t>& train) override {
+    models::Mlp model(models::MlpOptions(features_.size(1), 1).hidden(hidden_).dropout(dropout_));
+    model->fit_standardization(models::gather_rows(features_, train, torch::kCPU));
+    return std::make_unique<models::MlpRegressionTask>(model, features_, targets_, train);
   }
 
   std::unique_ptr<models::TrainingTask> pretraining_task(
@@ -64,7 +72,7 @@ class MlpData : public ModelData {
 
  private:
   models::Cohort cohort_;
-  torch::Tensor features_, labels_;
+  torch::Tensor features_, labels_, targets_;
   std::vector<int64_t> hidden_;
   double dropout_, mask_ratio_;
 };
@@ -79,17 +87,16 @@ std::unique_ptr<ModelData> open_mlp(const DataOptions& d, const nlohmann::json& 
     models::CohortOptions co;
     co.phenotype = d.labels;
     co.id_column = d.id_column;
-    co.label_column = d.label_column;
-    co.positive_label = d.positive_label;
+    set_outcome(co, d, need_labels);
     co.site_column = d.site_column;
     co.age_column = "";
     co.sex_column = "";
-    co.require_label = need_labels;
     cohort = models::load_phenotype(co);
     x = models::match_features(cohort, table, d.feature_id_pattern);
   } else {
     if (need_labels)
-      throw UsageError("--labels is required (a phenotype table with --label-column)");
+      throw UsageError(std::string("--labels is required (a phenotype table with ") +
+                       (d.target.empty() ? "--label-column)" : "the --target column)"));
     for (const auto& id : table.ids) {
       models::Subject s;
       s.id = id;

@@ -34,8 +34,14 @@ void declare_run(po::options_description& all, ModelCommand c) {
                     ("the model: " + models).c_str());
   } else {
     o.add_options()("checkpoint", po::value<std::string>()->required(),
-                    "a checkpoint.pt written by train (its model, options and data are reused)");
+                    "a checkpoint.pt written by train (its model, options and data are reused)")(
+        "task", po::value<std::string>(),
+        "classification or regression: must be the one the checkpoint was trained for");
   }
+  if (c == ModelCommand::Train)
+    o.add_options()("task", po::value<std::string>()->default_value("classification"),
+                    "classification (of the binary --label-column) or regression (of the numeric "
+                    "--target column; not --model logistic)");
   o.add_options()("out-dir", po::value<std::string>()->required(), "output folder")(
       "device", po::value<std::string>()->default_value("cpu"),
       "cpu, cuda or cuda:N (bf16 autocast on CUDA)");
@@ -49,9 +55,14 @@ void declare_run(po::options_description& all, ModelCommand c) {
     o.add_options()("init", po::value<std::string>(),
                     "start from pretrained weights: a checkpoint.pt, or a pretrain --out-dir whose "
                     "split-<k>/checkpoint.pt initialises split k")(
-        "val-metric", po::value<std::string>()->default_value("auroc"),
-        "validation metric for early stopping and the best epoch: auroc (maximised) or loss");
+        "val-metric", po::value<std::string>(),
+        "validation metric for early stopping and the best epoch: auroc (maximised; the default "
+        "for classification), mae (minimised; the default for regression) or loss");
   }
+  if (trains(c))
+    o.add_options()("log-format", po::value<std::string>()->default_value("jsonl"),
+                    "metrics log of each split, one record per epoch: jsonl (split-<k>/log.jsonl) "
+                    "or csv (split-<k>/log.csv, with a header row)");
   o.add_options()("force", "overwrite the results already in --out-dir")("quiet,q",
                                                                          "no progress on stderr");
   all.add(o);
@@ -79,6 +90,10 @@ void declare_data(po::options_description& all, ModelCommand c) {
   text("label-column", d.label_column, "label column of --labels");
   text("positive-label", d.positive_label,
        "value of the positive class; every other value is negative");
+  if (c != ModelCommand::Pretrain)
+    o.add_options()("target", po::value<std::string>(),
+                    "--task regression: the numeric column of --labels to predict, e.g. "
+                    "AGE_AT_SCAN (subjects without a number there are left out)");
   text("site-column", d.site_column,
        "site column of --labels for site-stratified splits ('' = none)");
   text("feature-id-pattern", "{id}",
@@ -149,6 +164,12 @@ std::string str(const po::variables_map& vm, const char* name) {
   return vm.count(name) ? vm[name].as<std::string>() : std::string();
 }
 
+std::string checked_task(const std::string& task) {
+  if (task != "classification" && task != "regression")
+    throw UsageError("--task: '" + task + "' is not classification or regression");
+  return task;
+}
+
 }  // namespace
 
 void declare_model_command_options(po::options_description& options, ModelCommand command) {
@@ -170,8 +191,8 @@ nlohmann::json model_command_config(const po::variables_map& vm, ModelCommand co
 
   nlohmann::json data = nlohmann::json::object();
   for (const char* name :
-       {"features", "labels", "id-column", "label-column", "positive-label", "site-column",
-        "feature-id-pattern", "series-dir", "series-pattern", "tr", "site-tr"}) {
+       {"features", "labels", "id-column", "label-column", "positive-label", "target",
+        "site-column", "feature-id-pattern", "series-dir", "series-pattern", "tr", "site-tr"}) {
     std::string key = name;
     for (auto& ch : key)
       if (ch == '-') ch = '_';
@@ -181,8 +202,13 @@ nlohmann::json model_command_config(const po::variables_map& vm, ModelCommand co
 
   if (!trains(command)) {
     cfg["checkpoint"] = str(vm, "checkpoint");
+    if (vm.count("task")) cfg["task"] = checked_task(vm["task"].as<std::string>());
     return cfg;
   }
+  const std::string log_format = vm["log-format"].as<std::string>();
+  if (log_format != "jsonl" && log_format != "csv")
+    throw UsageError("--log-format: '" + log_format + "' is not jsonl or csv");
+  cfg["log_format"] = log_format;
   const int64_t seed = vm["seed"].as<int64_t>();
   if (seed < 0) throw UsageError("--seed must be >= 0 (got " + std::to_string(seed) + ")");
   cfg["seed"] = seed;
@@ -195,9 +221,23 @@ nlohmann::json model_command_config(const po::variables_map& vm, ModelCommand co
   cfg["model_options"] = adapter.options_json ? adapter.options_json(vm) : nlohmann::json::object();
   if (command == ModelCommand::Train) {
     cfg["init"] = str(vm, "init");
-    const std::string metric = vm["val-metric"].as<std::string>();
-    if (metric != "auroc" && metric != "loss")
-      throw UsageError("--val-metric: '" + metric + "' is not auroc or loss");
+    const std::string task = checked_task(vm["task"].as<std::string>());
+    const bool regression = task == "regression";
+    if (regression && !adapter.no_regression.empty())
+      throw UsageError("--task regression: --model " + model + " has no regression head (" +
+                       adapter.no_regression + ")");
+    if (regression && str(vm, "target").empty())
+      throw UsageError("--task regression needs --target (the numeric column of --labels)");
+    if (!regression && vm.count("target"))
+      throw UsageError("--target is for --task regression (classification uses --label-column)");
+    cfg["task"] = task;
+    const std::string metric = vm.count("val-metric") ? vm["val-metric"].as<std::string>()
+                               : regression           ? "mae"
+                                                      : "auroc";
+    if (metric != "loss" && metric != (regression ? "mae" : "auroc"))
+      throw UsageError("--val-metric: '" + metric + "' is not " +
+                       (regression ? "mae or loss (--task regression)"
+                                   : "auroc or loss (--task classification)"));
     cfg["val_metric"] = metric;
   }
 

@@ -5,6 +5,10 @@
 
 namespace brainenc::pipeline {
 
+std::unique_ptr<models::TrainingTask> ModelData::regression_task(const std::vector<int64_t>&) {
+  throw UsageError("--task regression: this model has no regression head");
+}
+
 DataOptions data_options_from_json(const nlohmann::json& j) {
   DataOptions d;
   d.features = j.value("features", "");
@@ -12,6 +16,7 @@ DataOptions data_options_from_json(const nlohmann::json& j) {
   d.id_column = j.value("id_column", "");
   d.label_column = j.value("label_column", "");
   d.positive_label = j.value("positive_label", "");
+  d.target = j.value("target", "");
   d.site_column = j.value("site_column", "");
   d.feature_id_pattern = j.value("feature_id_pattern", "{id}");
   d.series_dir = j.value("series_dir", "");
@@ -35,12 +40,21 @@ nlohmann::json to_json(const DataOptions& d) {
           {"id_column", d.id_column},
           {"label_column", d.label_column},
           {"positive_label", d.positive_label},
+          {"target", d.target},
           {"site_column", d.site_column},
           {"feature_id_pattern", d.feature_id_pattern},
           {"series_dir", d.series_dir},
           {"series_pattern", d.series_pattern},
           {"tr", d.tr > 0 ? io::format_number(d.tr) : std::string()},
           {"site_tr", d.site_tr}};
+}
+
+void set_outcome(models::CohortOptions& co, const DataOptions& d, bool required) {
+  co.target_column = d.target;
+  co.require_target = required && !d.target.empty();
+  co.label_column = d.target.empty() ? d.label_column : "";
+  co.positive_label = d.positive_label;
+  co.require_label = required && d.target.empty();
 }
 
 const std::vector<ModelAdapter>& model_adapters() {

@@ -13,9 +13,9 @@ Command predict_command() {
       "brainenc predict --checkpoint <split-k/checkpoint.pt> --features <table> --out-dir <dir>";
   c.details =
       "Scores every subject of --features with the checkpoint's best-validation weights: writes\n"
-      "<out-dir>/predictions.tsv (subject, split, score = P(positive), label). Labels are "
-      "optional\n"
-      "(--labels); split is the part of the training run a subject was in, or none.";
+      "<out-dir>/predictions.tsv (subject, split, score = P(positive), label; for a regression\n"
+      "checkpoint subject, split, prediction in the target's units, target). Labels and targets\n"
+      "are optional (--labels); split is the part of the training run a subject was in, or none.";
   c.declare = [](po::options_description& o, po::positional_options_description&) {
     declare_model_command_options(o, ModelCommand::Predict);
   };

@@ -16,7 +16,7 @@ Command pretrain_command() {
       "never\n"
       "seen. Splits are made as train makes them (stratified by label when --labels is given) or\n"
       "read with --splits. Writes <out-dir>/splits.json, metrics.json and\n"
-      "split-<k>/{checkpoint.pt, log.jsonl}. Fine-tune with:\n"
+      "split-<k>/{checkpoint.pt, log.jsonl (or log.csv: --log-format)}. Fine-tune with:\n"
       "  brainenc train --init <out-dir> --splits <out-dir>/splits.json ...";
   c.declare = [](po::options_description& o, po::positional_options_description&) {
     declare_model_command_options(o, ModelCommand::Pretrain);

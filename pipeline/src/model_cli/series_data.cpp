@@ -41,10 +41,8 @@ models::Cohort load_series_cohort(const DataOptions& d, bool need_labels) {
   co.series_dir = d.series_dir;
   co.file_pattern = d.series_pattern;
   co.id_column = d.id_column;
-  co.label_column = d.label_column;
-  co.positive_label = d.positive_label;
+  set_outcome(co, d, need_labels);
   co.site_column = d.site_column;
-  co.require_label = need_labels;
   co.age_column = "";  // not used by the models; a phenotype need not have them
   co.sex_column = "";
   if (co.phenotype.empty())

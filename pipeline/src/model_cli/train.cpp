@@ -11,16 +11,22 @@ Command train_command() {
   c.summary = model_command_summary(c.name);
   c.usage =
       "brainenc train --model <name> --features <table> --labels <phenotype> --out-dir <dir> "
-      "[options]";
+      "[--task regression --target <column>] [options]";
   c.details =
       "For each split (--protocol, --repeats; or --splits from an earlier run) trains on the "
       "train\n"
       "part with AdamW, validates on the val part after every epoch (--val-metric; --patience for\n"
       "early stopping) and keeps the weights of the best validation epoch, then scores every "
       "subject.\n"
+      "--task classification (default) predicts the binary --label-column (score = P(positive));\n"
+      "--task regression --target COLUMN predicts a numeric column of --labels (e.g. AGE_AT_SCAN;\n"
+      "MSE on the target standardised on the train part, predictions in its units, validated on\n"
+      "MAE, splits stratified by site only; subjects without a number are left out).\n"
       "Writes <out-dir>/splits.json, metrics.json (per split, and the test metrics as mean +- sd "
       "over\n"
-      "splits) and split-<k>/{checkpoint.pt, log.jsonl, predictions.tsv, metrics.json}.\n"
+      "splits: AUROC, accuracy, ... or MAE, Pearson r) and\n"
+      "split-<k>/{checkpoint.pt, log.jsonl (or log.csv: --log-format), predictions.tsv,\n"
+      "metrics.json}.\n"
       "The checkpoint is written after every epoch: --resume continues a killed run exactly (on "
       "the\n"
       "CPU, bit for bit). --init starts from pretrained weights (brainenc pretrain).\n"

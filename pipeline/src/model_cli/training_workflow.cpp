@@ -23,19 +23,15 @@ std::vector<double> score_vector(const torch::Tensor& scores) {
 
 namespace {
 
-models::ValidationMetric validation_metric(const std::string& name,
-                                           const std::vector<int>& labels) {
+models::ValidationMetric validation_metric(const std::string& name, const Outcome& outcome) {
   if (name == "loss") return models::validation_loss();
   return models::validation_score(
-      "auroc", true, [labels](const torch::Tensor& scores, const std::vector<int64_t>& samples) {
-        const std::vector<double> s = score_vector(scores);
-        Eigen::VectorXi l(Eigen::Index(samples.size()));
-        for (size_t k = 0; k < samples.size(); ++k) l[Eigen::Index(k)] = labels[size_t(samples[k])];
+      name, name == "auroc",
+      [name, outcome](const torch::Tensor& scores, const std::vector<int64_t>& samples) {
         try {
-          return models::roc_auc(
-              Eigen::Map<const Eigen::VectorXd>(s.data(), Eigen::Index(s.size())), l);
+          return outcome.metric(name, score_vector(scores), samples);
         } catch (const DataError&) {
-          return std::numeric_limits<double>::quiet_NaN();  // one class only in the validation part
+          return std::numeric_limits<double>::quiet_NaN();  // e.g. non-finite scores
         }
       });
 }
@@ -63,13 +59,15 @@ models::TrainerOptions trainer_options(const json& cfg, const std::string& dir, 
   t.seed = seed;
   t.progress = !cfg.at("quiet").get<bool>();
   t.checkpoint_path = (fs::path(dir) / "checkpoint.pt").string();
-  t.log_path = (fs::path(dir) / "log.jsonl").string();
+  t.log_path = (fs::path(dir) / ("log." + cfg.value("log_format", "jsonl"))).string();
   return t;
 }
 
 // --resume: the stored run must be this one.
 void check_same_run(const models::Checkpoint& c, const json& run, const std::string& path) {
-  const json stored = c.options.value("run", json::object());
+  json stored = c.options.value("run", json::object());
+  // Checkpoints written before --task existed hold classifications.
+  if (run.contains("task") && !stored.contains("task")) stored["task"] = "classification";
   for (const auto& [key, value] : run.items())
     if (!stored.contains(key) || stored[key] != value)
       throw UsageError("--resume: " + path + " belongs to another run (its " + key + " differs)");
@@ -182,11 +180,11 @@ int run_train(const json& cfg) {
   if (!init.empty()) check_init(init, splits, ids);
   models::save_splits(sr.saved_splits, splits);
 
-  const std::vector<int> labels = cohort.labels();
+  const Outcome outcome(cfg.value("task", "classification"), cohort);
   const auto seed = cfg.at("seed").get<uint64_t>();
   const std::string metric_name = cfg.at("val_metric").get<std::string>();
   json per_split = json::array();
-  std::vector<models::BinaryMetrics> test_metrics;
+  std::vector<json> test_metrics;
   for (size_t k = 0; k < splits.splits.size(); ++k) {
     const models::Split& split = splits.splits[k];
     say(describe(split, k, splits.splits.size()));
@@ -196,7 +194,8 @@ int run_train(const json& cfg) {
     const models::TrainerOptions topt = trainer_options(cfg, dir, seed + k);
 
     models::seed_torch(seed + k);
-    auto task = data->classification_task(train);
+    auto task =
+        outcome.regression() ? data->regression_task(train) : data->classification_task(train);
     const json run = split_identity(cfg, "train", k, split, ids);
     const auto all = all_samples(cohort.size());
     std::vector<double> scores;
@@ -205,7 +204,7 @@ int run_train(const json& cfg) {
     // select on the validation part, which then only reports.
     std::vector<int64_t> fit = train;
     fit.insert(fit.end(), val.begin(), val.end());
-    if (data->fit_closed_form(*task, fit, seed + k)) {
+    if (!outcome.regression() && data->fit_closed_form(*task, fit, seed + k)) {
       models::Checkpoint c;
       c.options = {{"trainer", models::to_json(topt)}, {"run", run}};
       c.state.finished = true;
@@ -217,44 +216,45 @@ int run_train(const json& cfg) {
     } else {
       const bool resuming = resume && fs::exists(topt.checkpoint_path);
       if (!resuming && !init.empty()) initialise_from(init_checkpoint(init, k), *task, *data, say);
-      models::Trainer trainer(*task, topt, validation_metric(metric_name, labels), run);
+      models::Trainer trainer(*task, topt, validation_metric(metric_name, outcome), run);
       if (resuming) resume_if_present(trainer, run, topt.checkpoint_path, say);
       result = trainer.fit(train, val);
       scores = score_vector(trainer.predict(all));
     }
     const auto parts = parts_of(ids.size(), split);
-    models::BinaryMetrics test_m;
     json m = split_header(split, k);
     m["best_epoch"] = result.best_epoch;
     m["best_val_" + metric_name] = result.best_metric;
     m["epochs"] = result.history.size();
     m["stopped_early"] = result.stopped_early;
-    m["metrics"] = {{"train", binary_metrics_json(scores, labels, train)},
-                    {"val", binary_metrics_json(scores, labels, val)},
-                    {"test", binary_metrics_json(scores, labels, test, &test_m)}};
-    if (!test.empty()) test_metrics.push_back(test_m);
+    m["metrics"] = {{"train", outcome.metrics_json(scores, train)},
+                    {"val", outcome.metrics_json(scores, val)},
+                    {"test", outcome.metrics_json(scores, test)}};
+    if (!m["metrics"]["test"].is_null()) test_metrics.push_back(m["metrics"]["test"]);
     io::OutputSet outputs;
     outputs.add((fs::path(dir) / "predictions.tsv").string(),
-                predictions_tsv(ids, parts, scores, labels));
+                outcome.predictions_tsv(ids, parts, scores));
     outputs.add((fs::path(dir) / "metrics.json").string(), m.dump(2) + "\n");
     outputs.commit();
-    if (!m["metrics"]["test"].is_null())
-      say("  test auroc " + io::format_number(test_m.auroc) + ", accuracy " +
-          io::format_number(test_m.accuracy));
+    if (!m["metrics"]["test"].is_null()) say("  test " + outcome.describe(m["metrics"]["test"]));
     per_split.push_back(m);
   }
+  const auto test_summary = outcome.summarize(test_metrics);
   json summary = {{"command", "train"},
                   {"model", cfg.at("model")},
                   {"val_metric", metric_name},
                   {"protocol", splits.protocol},
-                  {"test", summary_json(test_metrics)},
+                  {"test", summary_json(test_summary)},
                   {"splits", per_split}};
+  summary["task"] = outcome.task();
+  if (outcome.regression()) summary["target"] = cfg.at("data").at("target");
   io::write_text_file((fs::path(out_dir) / "metrics.json").string(), summary.dump(2) + "\n");
   if (test_metrics.size() > 1)
-    for (const auto& [name, ms] : models::summarize(test_metrics))
-      if (name == "auroc" || name == "accuracy")
-        say("test " + name + " " + models::format_mean_sd(ms) + " over " + std::to_string(ms.n) +
-            " splits");
+    for (const auto& name : outcome.headline()) {
+      const models::MeanSd& ms = test_summary.at(name);
+      say("test " + name + " " + models::format_mean_sd(ms) + " over " + std::to_string(ms.n) +
+          " splits");
+    }
   return 0;
 }
 

@@ -7,12 +7,13 @@
 namespace brainenc::pipeline {
 
 // Self-supervised pretraining on the training part of each split:
-// <out-dir>/splits.json, metrics.json, split-<k>/{checkpoint.pt, log.jsonl}.
+// <out-dir>/splits.json, metrics.json, split-<k>/{checkpoint.pt, log.jsonl or log.csv}.
 int run_pretrain(const nlohmann::json& config);
 
-// Training with early stopping on the validation part and testing on the test part of each
-// split: <out-dir>/splits.json, metrics.json (per split and mean +- sd over splits),
-// split-<k>/{checkpoint.pt, log.jsonl, predictions.tsv, metrics.json}.
+// Training (classification or regression: "task") with early stopping on the validation part and
+// testing on the test part of each split: <out-dir>/splits.json, metrics.json (per split and
+// mean +- sd over splits), split-<k>/{checkpoint.pt, log.jsonl or log.csv, predictions.tsv,
+// metrics.json}.
 int run_train(const nlohmann::json& config);
 
 // Metrics of a trained checkpoint on a cohort: <out-dir>/metrics.json, predictions.tsv.

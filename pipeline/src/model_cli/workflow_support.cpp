@@ -1,6 +1,8 @@
 #include "workflow_support.hpp"
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <numeric>
 
 #include "brainenc/io/error.hpp"
@@ -12,8 +14,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kRunKeys = {"command", "model",      "model_options", "data",
-                                           "split",   "val_metric", "init"};
+const std::vector<std::string> kRunKeys = {"command", "model", "model_options", "data",
+                                           "split",   "task",  "val_metric",    "init"};
 
 }  // namespace
 
@@ -106,45 +108,113 @@ std::vector<std::string> parts_of(size_t n, const models::Split& split) {
   return part;
 }
 
-json binary_metrics_json(const std::vector<double>& scores, const std::vector<int>& labels,
-                         const std::vector<int64_t>& samples, models::BinaryMetrics* out) {
+std::string split_dir(const std::string& out_dir, size_t k) {
+  return (fs::path(out_dir) / ("split-" + std::to_string(k))).string();
+}
+
+Outcome::Outcome(const std::string& task, const models::Cohort& cohort)
+    : task_(task),
+      regression_(task == "regression"),
+      labels_(cohort.labels()),
+      targets_(cohort.targets()) {
+  if (task != "classification" && task != "regression")
+    throw UsageError("task '" + task + "' is not classification or regression");
+}
+
+json Outcome::metrics_json(const std::vector<double>& scores,
+                           const std::vector<int64_t>& samples) const {
   std::vector<double> s;
+  for (auto i : samples) s.push_back(scores[size_t(i)]);
+  return metrics_of(s, samples);
+}
+
+json Outcome::metrics_of(const std::vector<double>& sample_scores,
+                         const std::vector<int64_t>& samples) const {
+  std::vector<double> s, y;
   std::vector<int> l;
-  for (auto i : samples)
-    if (labels[size_t(i)] == 0 || labels[size_t(i)] == 1) {
-      s.push_back(scores[size_t(i)]);
-      l.push_back(labels[size_t(i)]);
-    }
+  for (size_t k = 0; k < samples.size(); ++k) {
+    const auto i = size_t(samples[k]);
+    if (regression_ ? !std::isfinite(targets_[i]) : labels_[i] != 0 && labels_[i] != 1) continue;
+    s.push_back(sample_scores[k]);
+    if (regression_)
+      y.push_back(targets_[i]);
+    else
+      l.push_back(labels_[i]);
+  }
   if (s.empty()) return nullptr;
+  const Eigen::Map<const Eigen::VectorXd> scores(s.data(), Eigen::Index(s.size()));
+  if (regression_) {
+    const models::RegressionMetrics m = models::regression_metrics(
+        scores, Eigen::Map<const Eigen::VectorXd>(y.data(), scores.size()));
+    json j = {{"n", m.n}};
+    for (const auto& [name, value] : models::to_map(m)) j[name] = value;  // NaN -> null
+    return j;
+  }
   const models::BinaryMetrics m =
-      models::binary_metrics(Eigen::Map<const Eigen::VectorXd>(s.data(), Eigen::Index(s.size())),
-                             Eigen::Map<const Eigen::VectorXi>(l.data(), Eigen::Index(l.size())));
-  if (out != nullptr) *out = m;
+      models::binary_metrics(scores, Eigen::Map<const Eigen::VectorXi>(l.data(), scores.size()));
   json j = {{"n", m.n},  {"positives", m.positives}, {"tp", m.tp}, {"fp", m.fp}, {"tn", m.tn},
             {"fn", m.fn}};
   for (const auto& [name, value] : models::to_map(m)) j[name] = value;  // NaN -> null
   return j;
 }
 
-std::string predictions_tsv(const std::vector<std::string>& ids,
-                            const std::vector<std::string>& parts,
-                            const std::vector<double>& scores, const std::vector<int>& labels) {
-  std::string out = "subject\tsplit\tscore\tlabel\n";
-  for (size_t i = 0; i < ids.size(); ++i)
-    out += ids[i] + "\t" + parts[i] + "\t" + io::format_number(scores[i]) + "\t" +
-           (labels[i] == 0 || labels[i] == 1 ? std::to_string(labels[i]) : std::string("n/a")) +
-           "\n";
+namespace {
+
+double number_or_nan(const json& metrics, const std::string& name) {
+  return metrics.is_object() && metrics.contains(name) && metrics[name].is_number()
+             ? metrics[name].get<double>()
+             : std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
+
+double Outcome::metric(const std::string& name, const std::vector<double>& sample_scores,
+                       const std::vector<int64_t>& samples) const {
+  return number_or_nan(metrics_of(sample_scores, samples), name);
+}
+
+std::map<std::string, models::MeanSd> Outcome::summarize(const std::vector<json>& per_split) const {
+  const auto names = regression_ ? models::to_map(models::RegressionMetrics{})
+                                 : models::to_map(models::BinaryMetrics{});
+  std::map<std::string, models::MeanSd> out;
+  for (const auto& [name, unused] : names) {
+    std::vector<double> values;
+    for (const auto& m : per_split) values.push_back(number_or_nan(m, name));
+    out[name] = models::mean_sd(values);
+  }
   return out;
 }
 
-std::string split_dir(const std::string& out_dir, size_t k) {
-  return (fs::path(out_dir) / ("split-" + std::to_string(k))).string();
+json summary_json(const std::map<std::string, models::MeanSd>& summary) {
+  json out = json::object();
+  for (const auto& [name, ms] : summary)
+    out[name] = {{"mean", ms.mean}, {"sd", ms.sd}, {"n", ms.n}};
+  return out;
 }
 
-json summary_json(const std::vector<models::BinaryMetrics>& test) {
-  json out = json::object();
-  for (const auto& [name, ms] : models::summarize(test))
-    out[name] = {{"mean", ms.mean}, {"sd", ms.sd}, {"n", ms.n}};
+std::vector<std::string> Outcome::headline() const {
+  return regression_ ? std::vector<std::string>{"mae", "pearson_r"}
+                     : std::vector<std::string>{"auroc", "accuracy"};
+}
+
+std::string Outcome::describe(const json& metrics) const {
+  std::string out;
+  for (const auto& name : headline())
+    out += (out.empty() ? "" : ", ") + name + " " + io::format_number(number_or_nan(metrics, name));
+  return out;
+}
+
+std::string Outcome::predictions_tsv(const std::vector<std::string>& ids,
+                                     const std::vector<std::string>& parts,
+                                     const std::vector<double>& scores) const {
+  std::string out =
+      regression_ ? "subject\tsplit\tprediction\ttarget\n" : "subject\tsplit\tscore\tlabel\n";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string known = regression_ ? io::format_number(targets_[i])  // n/a when NaN
+                              : labels_[i] == 0 || labels_[i] == 1 ? std::to_string(labels_[i])
+                                                                   : "n/a";
+    out += ids[i] + "\t" + parts[i] + "\t" + io::format_number(scores[i]) + "\t" + known + "\n";
+  }
   return out;
 }
 

@@ -36,6 +36,7 @@ struct Subject {
   double age = kMissing;
   double sex = kMissing;  // the table's code (ABIDE: 1 male, 2 female); M/F -> 1/2
   std::map<std::string, double> covariates;  // CohortOptions::covariates, NaN when missing
+  double target = kMissing;                  // CohortOptions::target_column (regression)
   Eigen::MatrixXd series;                    // time x regions (empty for a phenotype-only cohort)
   std::string source;                        // the series file
   // Regions whose series is constant (e.g. ABIDE's all-zero columns outside the field of view),
@@ -95,6 +96,11 @@ struct CohortOptions {
   // Cells read as missing (label -1, covariate NaN). ABIDE codes missing values as -9999.
   std::vector<std::string> missing_values = {"", "n/a", "N/A", "NA", "nan", "NaN", "-9999"};
   bool require_label = true;  // subjects with an unknown label become problems
+  // The numeric column a regression predicts (e.g. AGE_AT_SCAN), read into Subject::target;
+  // "" = none. UsageError when absent from the table, DataError naming the file and the column
+  // when none of its cells is a number (a categorical column such as SITE_ID).
+  std::string target_column;
+  bool require_target = false;  // subjects without a finite number there become problems
   LengthOptions length;
 };
 
@@ -109,6 +115,7 @@ struct Cohort {
   Eigen::Index regions() const { return static_cast<Eigen::Index>(region_names.size()); }
   std::vector<std::string> ids() const;
   std::vector<int> labels() const;
+  std::vector<double> targets() const;  // NaN where unknown
   std::vector<std::string> sites() const;
   // Index of a subject by id, -1 when absent.
   Eigen::Index find(const std::string& id) const;
@@ -116,9 +123,9 @@ struct Cohort {
   Eigen::MatrixXd segment(Eigen::Index subject, Eigen::Index k) const;
 };
 
-// Subjects with phenotype only (no series). Rows with an empty id, a duplicated id or (with
-// require_label) an unknown label become problems. UsageError naming the column when a
-// configured column is absent.
+// Subjects with phenotype only (no series). Rows with an empty id, a duplicated id, (with
+// require_label) an unknown label or (with require_target) no number in the target column
+// become problems. UsageError naming the column when a configured column is absent.
 Cohort load_phenotype(const CohortOptions& options);
 
 // load_phenotype, then each subject's series through file_pattern. Problems: no file, several

@@ -59,6 +59,8 @@ struct RegressionMetrics {
 };
 RegressionMetrics regression_metrics(const Eigen::VectorXd& predicted,
                                      const Eigen::VectorXd& target);
+// Name -> value: mae, pearson_r.
+std::map<std::string, double> to_map(const RegressionMetrics& m);
 
 struct MeanSd {
   double mean = 0;

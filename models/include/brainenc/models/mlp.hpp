@@ -1,6 +1,6 @@
-// A multilayer perceptron on a numeric feature table (e.g. vectorized connectomes), and the two
-// TrainingTasks built on it: binary classification, and masked-feature reconstruction as a
-// self-supervised pretraining objective (the tabular counterpart of BrainMAE's masked
+// A multilayer perceptron on a numeric feature table (e.g. vectorized connectomes), and the
+// TrainingTasks built on it: binary classification, regression, and masked-feature reconstruction
+// as a self-supervised pretraining objective (the tabular counterpart of BrainMAE's masked
 // autoencoding). The smallest real model of the engine: every model command works with it.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "brainenc/models/regression_task.hpp"
 #include "brainenc/models/trainer.hpp"
 
 namespace brainenc::models {
@@ -64,6 +65,23 @@ class MlpClassificationTask : public TrainingTask {
  private:
   Mlp model_;
   torch::Tensor features_, labels_;
+};
+
+// Regression of a number per row (regression_task.hpp): the Mlp (out_features 1) predicts the
+// target standardised with the training rows' mean and sd.
+class MlpRegressionTask : public RegressionTask {
+ public:
+  // features: [N, F] float; targets: [N], NaN where unknown (never trained on).
+  MlpRegressionTask(Mlp model, torch::Tensor features, torch::Tensor targets,
+                    const std::vector<int64_t>& train);
+  Mlp& model() { return model_; }
+
+ protected:
+  torch::Tensor output(const std::vector<int64_t>& batch, const torch::Device& device) override;
+
+ private:
+  Mlp model_;
+  torch::Tensor features_;
 };
 
 // Masked-feature reconstruction. Each sample hides a random set of its standardised features

@@ -1,8 +1,8 @@
 // The training engine: one loop for every brainenc model. A model plugs in as a TrainingTask
 // (its module, a training loss over a batch of sample indices, per-sample scores); the Trainer
 // owns the optimiser (AdamW), the learning-rate schedule, early stopping on a validation metric
-// chosen by the caller, gradient clipping, bf16 autocast on CUDA, seeding, progress, the JSONL
-// metrics log and checkpoints that resume bit for bit (checkpoint.hpp).
+// chosen by the caller, gradient clipping, bf16 autocast on CUDA, seeding, progress, the metrics
+// log (JSONL or CSV) and checkpoints that resume bit for bit (checkpoint.hpp).
 #pragma once
 
 #include <torch/torch.h>
@@ -86,6 +86,11 @@ struct EpochRecord {
   bool best = false;
 };
 nlohmann::json to_json(const EpochRecord& r, const std::string& metric_name);
+// The metrics log of `history` (to_json records): JSON Lines, one record a line, or CSV (a header
+// row of the records' fields: epoch, step, lr, train_loss, val_<metric>, grad_norm when clipping,
+// seconds, best; then one row per record, numbers as in the JSON, a missing value empty).
+std::string metrics_log_jsonl(const nlohmann::json& history);
+std::string metrics_log_csv(const nlohmann::json& history);
 
 struct TrainResult {
   std::vector<EpochRecord> history;  // every epoch, the resumed-from ones included

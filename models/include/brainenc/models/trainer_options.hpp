@@ -36,7 +36,9 @@ struct TrainerOptions {
   std::string device = "cpu";   // cpu, cuda or cuda:N
   bool bf16_autocast = true;    // on CUDA; CPU always trains in fp32
   uint64_t seed = 0;
-  std::string log_path;         // JSONL metrics log, one line per epoch ("" = none)
+  // Metrics log, one record per epoch ("" = none): CSV with a header row when the path ends in
+  // .csv, JSON Lines otherwise.
+  std::string log_path;
   std::string checkpoint_path;  // written after every epoch and at the end ("" = none)
   bool progress = true;         // progress with ETA on stderr
 };

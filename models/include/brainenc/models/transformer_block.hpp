@@ -1,5 +1,6 @@
-// A pre-LayerNorm transformer encoder block whose attention goes through
-// compat::scaled_dot_product_attention, shared by BrainMAE and FcTransformer.
+// A transformer encoder block whose attention goes through compat::scaled_dot_product_attention,
+// shared by BrainMAE and FcTransformer: pre-LayerNorm with GELU by default, or post-LayerNorm with
+// ReLU as torch.nn.TransformerEncoderLayer's defaults (the Brain Network Transformer's block).
 //
 // Why not torch::nn::TransformerEncoderLayer: it has no SDPA inside, and with a key padding mask
 // in bf16 (or under autocast) it throws on LibTorch 2.x (../shared/device/README.md, section 5).
@@ -19,10 +20,13 @@ struct TransformerBlockOptions {
   TORCH_ARG(int64_t, ff_dim) = 0;
   // Dropout on attention weights and after each sublayer (training only).
   TORCH_ARG(double, dropout) = 0.0;
+  // false: post-LN, LN(x + sublayer(x)), with ReLU in the feed-forward sublayer (Vaswani et al.;
+  // nn.TransformerEncoderLayer with norm_first=False). true: pre-LN with GELU.
+  TORCH_ARG(bool, norm_first) = true;
 };
 
-// x + MHSA(LN(x)), then x + FFN(LN(x)) with GELU (pre-LN: Xiong et al. 2020, stable without
-// warm-up).
+// norm_first: x + MHSA(LN(x)), then x + FFN(LN(x)) with GELU (pre-LN: Xiong et al. 2020, stable
+// without warm-up). Otherwise LN(x + MHSA(x)), then LN(y + FFN(y)) with ReLU.
 class TransformerBlockImpl : public torch::nn::Module {
  public:
   explicit TransformerBlockImpl(const TransformerBlockOptions& options);
