@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "brainenc/io/npy.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -157,4 +158,58 @@ TEST(ModelAdapters, FcTransformerMixupReadoutAndNormOptions) {
     EXPECT_NE(r.err.find(bad.substr(2, bad.find(' ') - 2)), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(c.dir + "/bad/metrics.json"));
   }
+}
+
+// predict --export-interpretation writes what each model learned; logistic has nothing to export
+// and writes nothing, not even its predictions.
+TEST(ModelAdapters, PredictExportsInterpretation) {
+  const SeriesCohort c = series_cohort();
+  const std::string subjects = " --labels '" + c.dir + "/phenotype.csv' --id-column id";
+  auto r = run_brainenc("train -q --model fc_transformer --epochs 2 --batch-size 16 " + c.args +
+                        " --fc_transformer.heads 2 --fc_transformer.clusters 4 --out-dir '" +
+                        c.dir + "/fct'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_brainenc("predict -q --export-interpretation" + subjects + " --checkpoint '" + c.dir +
+                   "/fct/split-0/checkpoint.pt' --out-dir '" + c.dir + "/fct-x'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto centres = brainenc::io::read_npy(c.dir + "/fct-x/cluster_centers.npy");
+  EXPECT_EQ(centres.shape, (std::vector<int64_t>{4, 8}));
+  const auto assignment = brainenc::io::read_npy(c.dir + "/fct-x/cluster_assignment.npy");
+  ASSERT_EQ(assignment.shape, (std::vector<int64_t>{8, 4}));
+  for (int i = 0; i < 8; ++i) {  // a mean of rows that sum to 1
+    double sum = 0;
+    for (int k = 0; k < 4; ++k) sum += assignment.data[size_t(i * 4 + k)];
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+  }
+  for (const char* layer : {"node_attention_layer0", "node_attention_layer1"}) {
+    const auto a = brainenc::io::read_npy(c.dir + "/fct-x/" + layer + ".npy");
+    ASSERT_EQ(a.shape, (std::vector<int64_t>{8, 8})) << layer;
+    double sum = 0;
+    for (int j = 0; j < 8; ++j) sum += a.data[size_t(j)];
+    EXPECT_NEAR(sum, 1.0, 1e-5) << layer;
+  }
+  r = run_brainenc(
+      "train -q --model brainmae --epochs 1 --brainmae.d-model 32 --brainmae.heads 4 "
+      "--brainmae.layers 1 --batch-size 16 " +
+      c.args + " --out-dir '" + c.dir + "/mae'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_brainenc("predict -q --export-interpretation" + subjects + " --checkpoint '" + c.dir +
+                   "/mae/split-0/checkpoint.pt' --out-dir '" + c.dir + "/mae-x'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto graph = brainenc::io::read_npy(c.dir + "/mae-x/graph_attention.npy");
+  ASSERT_EQ(graph.shape, (std::vector<int64_t>{8, 8}));
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(graph.data[size_t(i * 8 + i)], 0.0);  // no self-loops
+    double sum = 0;
+    for (int j = 0; j < 8; ++j) sum += graph.data[size_t(i * 8 + j)];
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+  }
+  EXPECT_EQ(brainenc::io::read_npy(c.dir + "/mae-x/roi_embeddings.npy").shape.at(0), 8);
+  r = run_brainenc("train -q --model logistic " + c.args + " --out-dir '" + c.dir + "/lr'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_brainenc("predict -q --export-interpretation" + subjects + " --checkpoint '" + c.dir +
+                   "/lr/split-0/checkpoint.pt' --out-dir '" + c.dir + "/lr-x'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("nothing to export"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(c.dir + "/lr-x/predictions.tsv"));
 }

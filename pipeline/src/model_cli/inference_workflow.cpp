@@ -8,6 +8,7 @@
 #include "brainenc/io/table.hpp"
 #include "brainenc/models/checkpoint.hpp"
 #include "brainenc/models/trainer.hpp"
+#include "interpretation_export.hpp"
 #include "model_registry.hpp"
 #include "workflow.hpp"
 #include "workflow_support.hpp"
@@ -135,9 +136,18 @@ int run_predict(const json& cfg) {
   report_problems(cohort, say);
   const std::vector<double> scores = score_vector(score_all(m, cfg));
   const auto ids = cohort.ids();
-  io::write_text_file(
-      (fs::path(out_dir) / "predictions.tsv").string(),
-      Outcome(m.task_name, cohort).predictions_tsv(ids, stored_parts(m.run, ids), scores));
+  io::OutputSet outputs;
+  outputs.add((fs::path(out_dir) / "predictions.tsv").string(),
+              Outcome(m.task_name, cohort).predictions_tsv(ids, stored_parts(m.run, ids), scores));
+  if (cfg.value("export_interpretation", false)) {
+    const models::TrainerOptions t =
+        models::trainer_options_from_json(m.checkpoint.options.at("trainer"));
+    for (auto& [name, npy] : interpretation_npy(
+             *m.task, m.run.at("model").get<std::string>(), all_samples(cohort.size()),
+             models::parse_device(cfg.at("device").get<std::string>()), t.batch_size))
+      outputs.add((fs::path(out_dir) / (name + ".npy")).string(), std::move(npy));
+  }
+  outputs.commit();
   say("  " + std::to_string(ids.size()) + " subjects scored");
   return 0;
 }

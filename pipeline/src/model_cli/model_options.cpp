@@ -63,6 +63,12 @@ void declare_run(po::options_description& all, ModelCommand c) {
     o.add_options()("log-format", po::value<std::string>()->default_value("jsonl"),
                     "metrics log of each split, one record per epoch: jsonl (split-<k>/log.jsonl) "
                     "or csv (split-<k>/log.csv, with a header row)");
+  if (c == ModelCommand::Predict)
+    o.add_options()("export-interpretation",
+                    "also write what the model learned, as .npy: brainmae roi_embeddings [R, e] "
+                    "and graph_attention [R, R]; fc_transformer cluster_centers [K, d] and, "
+                    "averaged over the scored subjects, cluster_assignment [R, K] and "
+                    "node_attention_layer<l> [R, R]");
   o.add_options()("force", "overwrite the results already in --out-dir")("quiet,q",
                                                                          "no progress on stderr");
   all.add(o);
@@ -188,6 +194,8 @@ nlohmann::json model_command_config(const po::variables_map& vm, ModelCommand co
   cfg["device"] = str(vm, "device");
   cfg["force"] = vm.count("force") > 0;
   cfg["quiet"] = vm.count("quiet") > 0;
+  if (command == ModelCommand::Predict)
+    cfg["export_interpretation"] = vm.count("export-interpretation") > 0;
 
   nlohmann::json data = nlohmann::json::object();
   for (const char* name :
