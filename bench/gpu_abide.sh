@@ -19,8 +19,6 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 OUT=${OUT:-/tmp/brainenc-abide-out}
 mkdir -p "$OUT"
-P=/opt/deb
-B=build-gpu
 S=$OUT/summary.txt
 : > "$S"
 say() { echo "$*" | tee -a "$S"; }
@@ -35,11 +33,7 @@ run_step() {  # run_step <name> <timeout> <command...>
   return $rc
 }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >> "$S" 2>&1
-mkdir -p $P && for f in .gpudeps/*.deb; do dpkg -x "$f" $P; done
-tar -xzf .gpudeps/boost-1.74-program-options-headers.tar.gz -C $P
-export PATH=/usr/local/cuda/bin:$PATH TORCH_CUDA_ARCH_LIST=9.0
-export LD_LIBRARY_PATH=$P/usr/lib/x86_64-linux-gnu:$P/usr/lib
-TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+. bench/gpu_env.sh  # sets P, B, TP; unpacks .gpudeps
 run_step configure 120 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release -DBRAINENC_WITH_CUDA=ON \
   -DBRAINENC_BUILD_TESTS=OFF -DBRAINENC_BUILD_BENCH=ON -DBRAINENC_WERROR=OFF \
   -DCMAKE_PREFIX_PATH="$TP;$P/usr" || exit 1

@@ -15,19 +15,13 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 OUT=${OUT:-/tmp/brainenc-sweep-out}
 mkdir -p "$OUT"
-P=/opt/deb
-B=build-gpu
 S=$OUT/summary.txt
 R=/tmp/sweep
 mkdir -p $R
 : > "$S"
 say() { echo "$*" | tee -a "$S"; }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >> "$S" 2>&1
-mkdir -p $P && for f in .gpudeps/*.deb; do dpkg -x "$f" $P; done
-tar -xzf .gpudeps/boost-1.74-program-options-headers.tar.gz -C $P
-export PATH=/usr/local/cuda/bin:$PATH TORCH_CUDA_ARCH_LIST=9.0
-export LD_LIBRARY_PATH=$P/usr/lib/x86_64-linux-gnu:$P/usr/lib
-TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+. bench/gpu_env.sh  # sets P, B, TP; unpacks .gpudeps
 t0=$SECONDS
 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release -DBRAINENC_WITH_CUDA=ON -DBRAINENC_BUILD_TESTS=OFF \
   -DBRAINENC_WERROR=OFF -DCMAKE_PREFIX_PATH="$TP;$P/usr" > $R/build.log 2>&1 &&

@@ -11,17 +11,12 @@
 
 using brainenc::test::run_brainenc;
 
+using brainenc::test::read_text;
+
 namespace {
 
 std::string ref_input(const std::string& name) {
   return brainenc::test::shared_file("reference/inputs/" + name);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -43,7 +38,7 @@ TEST(HighVarianceCli, ExtractMatchesNilearnAndListsTheConfounds) {
                         .matrix();
   EXPECT_LE(brainenc::test::max_abs_diff(brainenc::io::read_table(dir + "/ts.tsv").values, want),
             1e-6);
-  const std::string sidecar = slurp(dir + "/ts.json");
+  const std::string sidecar = read_text(dir + "/ts.json");
   EXPECT_NE(sidecar.find("\"high_variance_1\""), std::string::npos) << sidecar;
   EXPECT_NE(sidecar.find("\"high_variance_5\""), std::string::npos) << sidecar;
   EXPECT_EQ(sidecar.find("\"high_variance_6\""), std::string::npos) << sidecar;

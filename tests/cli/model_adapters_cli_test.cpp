@@ -14,6 +14,8 @@
 namespace fs = std::filesystem;
 using brainenc::test::run_brainenc;
 
+using brainenc::test::read_json;
+
 namespace {
 
 // 60 subjects x 64 time points x 8 regions. In patients (label 1) regions 0 and 1 share a slow
@@ -52,10 +54,8 @@ SeriesCohort series_cohort() {
   return c;
 }
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return nlohmann::json::parse(in);
+void expect_rows_sum_to_one(const Eigen::MatrixXd& m, const std::string& what) {
+  EXPECT_LT((m.rowwise().sum().array() - 1.0).abs().maxCoeff(), 1e-5) << what;
 }
 
 }  // namespace
@@ -176,17 +176,11 @@ TEST(ModelAdapters, PredictExportsInterpretation) {
   EXPECT_EQ(centres.shape, (std::vector<int64_t>{4, 8}));
   const auto assignment = brainenc::io::read_npy(c.dir + "/fct-x/cluster_assignment.npy");
   ASSERT_EQ(assignment.shape, (std::vector<int64_t>{8, 4}));
-  for (int i = 0; i < 8; ++i) {  // a mean of rows that sum to 1
-    double sum = 0;
-    for (int k = 0; k < 4; ++k) sum += assignment.data[size_t(i * 4 + k)];
-    EXPECT_NEAR(sum, 1.0, 1e-5);
-  }
+  expect_rows_sum_to_one(assignment.matrix(), "cluster_assignment");  // a mean of such rows
   for (const char* layer : {"node_attention_layer0", "node_attention_layer1"}) {
     const auto a = brainenc::io::read_npy(c.dir + "/fct-x/" + layer + ".npy");
     ASSERT_EQ(a.shape, (std::vector<int64_t>{8, 8})) << layer;
-    double sum = 0;
-    for (int j = 0; j < 8; ++j) sum += a.data[size_t(j)];
-    EXPECT_NEAR(sum, 1.0, 1e-5) << layer;
+    expect_rows_sum_to_one(a.matrix(), layer);
   }
   r = run_brainenc(
       "train -q --model brainmae --epochs 1 --brainmae.d-model 32 --brainmae.heads 4 "
@@ -198,12 +192,8 @@ TEST(ModelAdapters, PredictExportsInterpretation) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto graph = brainenc::io::read_npy(c.dir + "/mae-x/graph_attention.npy");
   ASSERT_EQ(graph.shape, (std::vector<int64_t>{8, 8}));
-  for (int i = 0; i < 8; ++i) {
-    EXPECT_EQ(graph.data[size_t(i * 8 + i)], 0.0);  // no self-loops
-    double sum = 0;
-    for (int j = 0; j < 8; ++j) sum += graph.data[size_t(i * 8 + j)];
-    EXPECT_NEAR(sum, 1.0, 1e-5);
-  }
+  expect_rows_sum_to_one(graph.matrix(), "graph_attention");
+  EXPECT_EQ(graph.matrix().diagonal().cwiseAbs().maxCoeff(), 0.0);  // no self-loops
   EXPECT_EQ(brainenc::io::read_npy(c.dir + "/mae-x/roi_embeddings.npy").shape.at(0), 8);
   r = run_brainenc("train -q --model logistic " + c.args + " --out-dir '" + c.dir + "/lr'");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -17,6 +17,10 @@
 namespace fs = std::filesystem;
 using brainenc::test::run_brainenc;
 
+using brainenc::test::read_json;
+
+using brainenc::test::read_text;
+
 namespace {
 
 // 60 subjects, two classes shifted along f1 and f2, sites A and B.
@@ -47,19 +51,6 @@ ToyCohort toy_cohort() {
   return c;
 }
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return nlohmann::json::parse(in);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::vector<std::string> listing(const std::string& dir) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
@@ -73,21 +64,14 @@ brainenc::test::CommandResult run_with_env(const std::string& env, const std::st
   const std::string cmd =
       env + " '" + BRAINENC_BINARY + "' " + args + " >'" + dir + "/out' 2>'" + dir + "/err'";
   const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, slurp(dir + "/out"), slurp(dir + "/err")};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, read_text(dir + "/out"),
+          read_text(dir + "/err")};
 }
 
 const std::vector<std::string> kModelCommands = {"pretrain", "train", "evaluate", "predict"};
 
-// Every test needs the model commands: skipped (saying why) in a BRAINENC_WITH_TORCH=OFF build.
-class ModelCli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    static const bool without_torch =
-        run_brainenc("train --help").err.find("built without LibTorch") != std::string::npos;
-    if (without_torch)
-      GTEST_SKIP() << "brainenc was built without LibTorch (BRAINENC_WITH_TORCH=OFF)";
-  }
-};
+// Every test needs the model commands (skipped, saying why, without LibTorch).
+class ModelCli : public brainenc::test::ModelCommandsTest {};
 
 }  // namespace
 
@@ -184,7 +168,8 @@ TEST_F(ModelCli, EvaluateAndPredictReproduceTheTrainingScores) {
   const auto e =
       run_brainenc("evaluate -q --checkpoint '" + ckpt + "' --out-dir '" + c.dir + "/eval'");
   ASSERT_EQ(e.exit_code, 0) << e.err;
-  EXPECT_EQ(slurp(c.dir + "/eval/predictions.tsv"), slurp(out + "/split-0/predictions.tsv"));
+  EXPECT_EQ(read_text(c.dir + "/eval/predictions.tsv"),
+            read_text(out + "/split-0/predictions.tsv"));
   const auto em = read_json(c.dir + "/eval/metrics.json");
   const auto tm = read_json(out + "/split-0/metrics.json");
   EXPECT_EQ(em["metrics"]["test"], tm["metrics"]["test"]);
@@ -321,17 +306,17 @@ TEST_F(ModelCli, ExistingResultsNeedForceAndResumeReproducesThem) {
   const ToyCohort c = toy_cohort();
   const std::string args = "train -q " + c.data + " --epochs 4 --out-dir '" + c.dir + "/run'";
   ASSERT_EQ(run_brainenc(args).exit_code, 0);
-  const std::string first = slurp(c.dir + "/run/split-0/predictions.tsv");
+  const std::string first = read_text(c.dir + "/run/split-0/predictions.tsv");
   const auto again = run_brainenc(args);
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
   ASSERT_EQ(run_brainenc(args + " --resume").exit_code, 0);  // finished: nothing to train
-  EXPECT_EQ(slurp(c.dir + "/run/split-0/predictions.tsv"), first);
+  EXPECT_EQ(read_text(c.dir + "/run/split-0/predictions.tsv"), first);
   const auto other = run_brainenc(args + " --resume --mlp.hidden 3");
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("another run"), std::string::npos) << other.err;
   ASSERT_EQ(run_brainenc(args + " --force").exit_code, 0);
-  EXPECT_EQ(slurp(c.dir + "/run/split-0/predictions.tsv"), first);  // same seed, same result
+  EXPECT_EQ(read_text(c.dir + "/run/split-0/predictions.tsv"), first);  // same seed, same result
 }
 
 TEST_F(ModelCli, MissingModuleIsReportedClearly) {

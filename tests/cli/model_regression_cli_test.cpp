@@ -17,6 +17,10 @@
 namespace fs = std::filesystem;
 using brainenc::test::run_brainenc;
 
+using brainenc::test::read_json;
+
+using brainenc::test::read_text;
+
 namespace {
 
 // 80 subjects with 4 features; age = 40 + 6 f1 - 4 f2 + N(0, 1) (the other features are noise).
@@ -61,29 +65,8 @@ AgeCohort age_cohort(bool unknown_ages = false) {
   return c;
 }
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return nlohmann::json::parse(in);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Every test needs the model commands: skipped (saying why) in a BRAINENC_WITH_TORCH=OFF build.
-class RegressionCli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    static const bool without_torch =
-        run_brainenc("train --help").err.find("built without LibTorch") != std::string::npos;
-    if (without_torch)
-      GTEST_SKIP() << "brainenc was built without LibTorch (BRAINENC_WITH_TORCH=OFF)";
-  }
-};
+// Every test needs the model commands (skipped, saying why, without LibTorch).
+class RegressionCli : public brainenc::test::ModelCommandsTest {};
 
 }  // namespace
 
@@ -147,7 +130,8 @@ TEST_F(RegressionCli, MlpRecoversAPlantedLinearEffect) {
   EXPECT_EQ(em["metrics"]["test"], m["splits"][0]["metrics"]["test"]);
   EXPECT_EQ(em["metrics"]["train"], m["splits"][0]["metrics"]["train"]);
   EXPECT_EQ(em["metrics"]["all"]["n"], 80);
-  EXPECT_EQ(slurp(c.dir + "/eval/predictions.tsv"), slurp(out + "/split-0/predictions.tsv"));
+  EXPECT_EQ(read_text(c.dir + "/eval/predictions.tsv"),
+            read_text(out + "/split-0/predictions.tsv"));
 
   // predict needs no target: the same predictions, target n/a.
   const auto pr = run_brainenc("predict -q --checkpoint '" + ckpt + "' --features '" + c.features +
@@ -271,7 +255,7 @@ TEST_F(RegressionCli, SeriesModelsRegressAndEvaluateReproducesThem) {
                                 "/split-0/checkpoint.pt' --out-dir '" + out + "-eval'");
     ASSERT_EQ(e.exit_code, 0) << model << ": " << e.err;
     EXPECT_EQ(read_json(out + "-eval/metrics.json")["metrics"]["test"], test) << model;
-    EXPECT_EQ(slurp(out + "-eval/predictions.tsv"), slurp(out + "/split-0/predictions.tsv"))
+    EXPECT_EQ(read_text(out + "-eval/predictions.tsv"), read_text(out + "/split-0/predictions.tsv"))
         << model;
   }
 }

@@ -45,6 +45,21 @@ struct SingleThreaded {
   ~SingleThreaded() { torch::set_num_threads(previous); }
 };
 
+// 60 full-batch Adam steps (lr 3e-3) on the cross-entropy; then eval mode.
+void fit(FcTransformer& model, const torch::Tensor& fc, const torch::Tensor& labels) {
+  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(3e-3));
+  for (int step = 0; step < 60; ++step) {
+    opt.zero_grad();
+    torch::nn::functional::cross_entropy(model->forward(fc), labels).backward();
+    opt.step();
+  }
+  model->eval();
+}
+
+double accuracy(FcTransformer& model, const torch::Tensor& fc, const torch::Tensor& labels) {
+  return (model->forward(fc).argmax(1) == labels).to(torch::kFloat64).mean().item<double>();
+}
+
 }  // namespace
 
 TEST(FcTransformer, ShapesOfForwardEncodeAndAssignment) {
@@ -96,19 +111,11 @@ TEST(FcTransformer, LearnsPlantedConnectivityDifference) {
   torch::manual_seed(3);
   FcTransformer model(tiny());
   const auto [fc, labels] = planted_fc(64, 8, 4);
-  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(3e-3));
-  for (int step = 0; step < 60; ++step) {
-    opt.zero_grad();
-    torch::nn::functional::cross_entropy(model->forward(fc), labels).backward();
-    opt.step();
-  }
-  model->eval();
-  const double train_acc =
-      (model->forward(fc).argmax(1) == labels).to(torch::kFloat64).mean().item<double>();
+  fit(model, fc, labels);
+  const double train_acc = accuracy(model, fc, labels);
   EXPECT_GT(train_acc, 0.9);
   const auto [test_fc, test_labels] = planted_fc(64, 8, 5);
-  const double test_acc =
-      (model->forward(test_fc).argmax(1) == test_labels).to(torch::kFloat64).mean().item<double>();
+  const double test_acc = accuracy(model, test_fc, test_labels);
   RecordProperty("train_accuracy", std::to_string(train_acc));
   RecordProperty("test_accuracy", std::to_string(test_acc));
   EXPECT_GT(test_acc, 0.8);
@@ -215,15 +222,7 @@ TEST(FcTransformer, SimplePreNormReadoutLearnsPlantedDifferenceToo) {
   torch::manual_seed(8);
   FcTransformer model(tiny().readout(Readout::Simple).post_norm(false));
   const auto [fc, labels] = planted_fc(64, 8, 9);
-  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(3e-3));
-  for (int step = 0; step < 60; ++step) {
-    opt.zero_grad();
-    torch::nn::functional::cross_entropy(model->forward(fc), labels).backward();
-    opt.step();
-  }
-  model->eval();
+  fit(model, fc, labels);
   const auto [test_fc, test_labels] = planted_fc(64, 8, 10);
-  EXPECT_GT(
-      (model->forward(test_fc).argmax(1) == test_labels).to(torch::kFloat64).mean().item<double>(),
-      0.8);
+  EXPECT_GT(accuracy(model, test_fc, test_labels), 0.8);
 }

@@ -20,6 +20,8 @@ using namespace brainenc;
 using namespace brainenc::preprocessing;
 using C = ConfoundComponent;
 
+using brainenc::test::read_text;
+
 namespace {
 
 struct Variant {
@@ -163,13 +165,6 @@ std::vector<Case> all_cases() {
   return cases;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string case_name(const ::testing::TestParamInfo<Case>& p) { return p.param.name; }
 
 }  // namespace
@@ -182,7 +177,7 @@ TEST_P(ConfoundsParity, MatchesNilearn) {
   BRAINENC_SKIP_IF_EMPTY(dir);
 
   // The C++ options above must be the call the reference ran.
-  const std::string call = slurp(dir + "/call.txt");
+  const std::string call = read_text(dir + "/call.txt");
   ASSERT_NE(call.find("img = '../inputs/" + c.image + "'"), std::string::npos) << call;
   ASSERT_NE(call.find(std::string("conf, sample_mask = ") + c.variant.call + "\n"),
             std::string::npos)
@@ -190,8 +185,8 @@ TEST_P(ConfoundsParity, MatchesNilearn) {
 
   const Confounds got = c.variant.run(test::shared_file("reference/inputs/" + c.image));
 
-  const auto columns =
-      nlohmann::json::parse(slurp(dir + "/expected_columns.json")).get<std::vector<std::string>>();
+  const auto columns = nlohmann::json::parse(read_text(dir + "/expected_columns.json"))
+                           .get<std::vector<std::string>>();
   EXPECT_EQ(got.columns, columns);
 
   const Eigen::MatrixXd want = test::expected_matrix(c.name, "values");
@@ -210,7 +205,7 @@ TEST_P(ConfoundsParity, MatchesNilearn) {
     std::vector<int64_t> expected(mask.data.begin(), mask.data.end());
     EXPECT_EQ(*got.sample_mask, expected);
   } else {
-    const std::string json = slurp(dir + "/expected_sample_mask.json");
+    const std::string json = read_text(dir + "/expected_sample_mask.json");
     ASSERT_TRUE(nlohmann::json::parse(json).is_null()) << json;
     EXPECT_FALSE(got.sample_mask.has_value());
   }
@@ -222,7 +217,7 @@ INSTANTIATE_TEST_SUITE_P(Reference, ConfoundsParity, ::testing::ValuesIn(all_cas
 TEST(ConfoundsParity, CoversEveryReferenceCase) {
   const std::string cases_json = test::shared_file("reference/cases.json");
   BRAINENC_SKIP_IF_EMPTY(cases_json);
-  const auto cases = nlohmann::json::parse(slurp(cases_json)).at("cases");
+  const auto cases = nlohmann::json::parse(read_text(cases_json)).at("cases");
   std::vector<std::string> reference;
   for (auto it = cases.begin(); it != cases.end(); ++it) {
     const std::string name = cases.is_object() ? it.key() : it->at("name").get<std::string>();

@@ -84,17 +84,31 @@ CommandResult run_brainenc(const std::string& args) {
   const std::string cmd =
       std::string("'") + BRAINENC_BINARY + "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(cmd.c_str());
-  auto slurp = [](const std::string& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  r.out = slurp(out);
-  r.err = slurp(err);
+  r.out = read_text(out);
+  r.err = read_text(err);
   return r;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  return nlohmann::json::parse(in);
+}
+
+void ModelCommandsTest::SetUp() {
+  static const bool without_torch =
+      run_brainenc("train --help").err.find("built without LibTorch") != std::string::npos;
+  if (without_torch)
+    GTEST_SKIP() << "brainenc was built without LibTorch (BRAINENC_WITH_TORCH=OFF)";
 }
 
 double max_abs_diff(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {

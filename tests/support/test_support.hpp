@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
+#include <nlohmann/json.hpp>
 
 #include <string>
 
@@ -32,6 +33,17 @@ struct CommandResult {
 };
 // Runs the brainenc binary with `args` (a shell-quoted string).
 CommandResult run_brainenc(const std::string& args);
+
+// The whole file as a string ("" when it cannot be read).
+std::string read_text(const std::string& path);
+// The file parsed as JSON; a failed expectation names the path when it cannot be read.
+nlohmann::json read_json(const std::string& path);
+
+// For tests of the model commands: skips (saying why) in a BRAINENC_WITH_TORCH=OFF build.
+class ModelCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+};
 
 // Max |a - b|, with a check that the shapes agree.
 double max_abs_diff(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b);
