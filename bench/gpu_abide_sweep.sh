@@ -24,8 +24,9 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >>
 . bench/gpu_env.sh  # sets P, B, TP; unpacks .gpudeps
 t0=$SECONDS
 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release -DBRAINENC_WITH_CUDA=ON -DBRAINENC_BUILD_TESTS=OFF \
-  -DBRAINENC_WERROR=OFF -DCMAKE_PREFIX_PATH="$TP;$P/usr" > $R/build.log 2>&1 &&
-  cmake --build $B -j16 --target brainenc brainenc_model_commands >> $R/build.log 2>&1
+  -DBRAINENC_WERROR=OFF ${THROUGHPUT_MODELS:+-DBRAINENC_BUILD_BENCH=ON} -DCMAKE_PREFIX_PATH="$TP;$P/usr" > $R/build.log 2>&1 &&
+  cmake --build $B -j16 --target brainenc brainenc_model_commands \
+    ${THROUGHPUT_MODELS:+brainenc_model_throughput} >> $R/build.log 2>&1
 rc=$?
 say "build rc=$rc $((SECONDS - t0))s"
 [ $rc = 0 ] || { tail -n 30 $R/build.log >> "$S"; exit 1; }
@@ -65,6 +66,13 @@ while IFS='|' read -r name limit args; do
   sleep 1
 done <<< "${RUNS:?RUNS is empty}"
 wait
+# THROUGHPUT_MODELS (e.g. fc_transformer): the throughput benchmark of those models on the then
+# idle GPU, batches 64 and 256, fp32 and bf16: $OUT/throughput_cuda.{md,json}.
+if [ -n "${THROUGHPUT_MODELS:-}" ]; then
+  timeout 120 $B/bench/brainenc_model_throughput --device cuda --batch 64,256 \
+    --models "$THROUGHPUT_MODELS" --json $OUT/throughput_cuda.json > $OUT/throughput_cuda.md 2>&1
+  say "throughput rc=$? (throughput_cuda.md)"
+fi
 # Summaries: mean +- sd of test AUROC per finished run, and every finished split (also of runs
 # cut by their limit).
 python3 - "$R" >> "$S" 2>&1 <<'PY'

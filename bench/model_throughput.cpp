@@ -31,6 +31,7 @@
 //     fine-tuning: head 2 B d n_outputs
 //   FcTransformer (R ROIs = tokens, node width d = R by default, K clusters):
 //     layers x block(B, R, d, ff) [+ projection 2 B R R d when d_model > 0]
+//     DEC readout (the default): bottleneck 2 B (R d c + c c + c R d), c = 32
 //     OCRead: Z C^T 2 B R d K + assignment^T Z 2 B K R d; reduce 2 B K d r; MLP 2 B sum(in out)
 //   One training step = 3 x forward (backward = 2 x forward: gradients of inputs and of weights),
 //   the usual MFU convention (PaLM, Megatron). It slightly overcounts where an operand needs no
@@ -291,6 +292,10 @@ double fc_transformer_forward_flops(const models::FcTransformerOptions& o, int64
   double f = 0;
   if (o.d_model() > 0) f += linear_flops(b * r, r, d);
   f += static_cast<double>(o.layers()) * block_flops(b, r, d, static_cast<double>(o.ff_dim()));
+  if (o.readout() == models::Readout::Dec) {  // bottleneck R*d -> c -> c -> R*d
+    const double c = static_cast<double>(o.bottleneck());
+    f += linear_flops(b, r * d, c) + linear_flops(b, c, c) + linear_flops(b, c, r * d);
+  }
   f += 2.0 * b * r * d * k + 2.0 * b * k * r * d;
   f += linear_flops(b * k, d, static_cast<double>(o.reduced_dim()));
   double width = k * static_cast<double>(o.reduced_dim());
@@ -322,6 +327,8 @@ int64_t brainmae_expected_weights(const models::BrainMAEOptions& o, int64_t l) {
 int64_t fc_transformer_expected_weights(const models::FcTransformerOptions& o, int64_t d) {
   int64_t n = o.d_model() > 0 ? o.n_rois() * d : 0;
   n += o.layers() * (4 * d * d + 2 * d * o.ff_dim());
+  if (o.readout() == models::Readout::Dec)
+    n += 2 * o.n_rois() * d * o.bottleneck() + o.bottleneck() * o.bottleneck();
   n += d * o.reduced_dim();
   int64_t width = o.n_clusters() * o.reduced_dim();
   for (const int64_t h : o.mlp_hidden()) {

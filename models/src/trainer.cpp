@@ -70,7 +70,8 @@ class ModeGuard {
 // The options that change the numbers a run produces: a resumed run must use the same.
 nlohmann::json result_options(const TrainerOptions& o) {
   nlohmann::json j = to_json(o);
-  for (const char* k : {"device", "progress", "log_path", "checkpoint_path"}) j.erase(k);
+  for (const char* k : {"device", "progress", "log_path", "checkpoint_path", "checkpoint_seconds"})
+    j.erase(k);
   return j;
 }
 
@@ -457,6 +458,7 @@ TrainResult Trainer::fit(const std::vector<int64_t>& train, const std::vector<in
 
   TrainResult result;
   const auto run_start = Clock::now();
+  auto last_save = run_start;
   int64_t epochs_run = 0;
   bool interrupted = false;
   while (!state_.finished && !interrupted) {
@@ -495,12 +497,17 @@ TrainResult Trainer::fit(const std::vector<int64_t>& train, const std::vector<in
     }
     r.seconds = seconds_since(t0);
     state_.history.push_back(to_json(r, metric_.name));
-    if (!options_.checkpoint_path.empty()) save_checkpoint(options_.checkpoint_path);
-    write_log();
     ++epochs_run;
     report_epoch(r, !val.empty(), seconds_since(run_start),
                  state_.finished ? 0 : options_.epochs - epoch, epochs_run);
     if (on_epoch_end && !on_epoch_end(r) && !state_.finished) interrupted = true;
+    if (!options_.checkpoint_path.empty() &&
+        (state_.finished || interrupted ||
+         seconds_since(last_save) >= options_.checkpoint_seconds)) {
+      save_checkpoint(options_.checkpoint_path);
+      last_save = Clock::now();
+    }
+    write_log();
   }
   if (options_.progress && state_.finished && epochs_run > 0) {
     std::cerr << "  " << (state_.stopped_early ? "stopped early" : "done") << " after epoch "

@@ -54,6 +54,7 @@ void check_trainer_options(const TrainerOptions& o) {
   require(o.patience >= 0, "patience", ">= 0", static_cast<double>(o.patience));
   require(o.min_delta >= 0, "min-delta", ">= 0", o.min_delta);
   require(o.clip_grad_norm >= 0, "clip-grad-norm", ">= 0", o.clip_grad_norm);
+  require(o.checkpoint_seconds >= 0, "checkpoint-every", ">= 0", o.checkpoint_seconds);
 }
 
 nlohmann::json to_json(const TrainerOptions& o) {
@@ -78,6 +79,7 @@ nlohmann::json to_json(const TrainerOptions& o) {
           {"seed", o.seed},
           {"log_path", o.log_path},
           {"checkpoint_path", o.checkpoint_path},
+          {"checkpoint_seconds", o.checkpoint_seconds},
           {"progress", o.progress}};
 }
 
@@ -105,6 +107,7 @@ TrainerOptions trainer_options_from_json(const nlohmann::json& j, const std::str
     o.seed = j.value("seed", o.seed);
     o.log_path = j.value("log_path", o.log_path);
     o.checkpoint_path = j.value("checkpoint_path", o.checkpoint_path);
+    o.checkpoint_seconds = j.value("checkpoint_seconds", o.checkpoint_seconds);
     o.progress = j.value("progress", o.progress);
   } catch (const nlohmann::json::exception& e) {
     throw DataError(source, std::string("malformed trainer options: ") + e.what());

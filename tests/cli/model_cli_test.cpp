@@ -359,3 +359,85 @@ TEST_F(ModelCli, LogFormatCsvHoldsTheJsonlRecords) {
     }
   }
 }
+
+// --ensemble N: member m of split k is the model a run with --seed seed + m and the same splits
+// trains (bit for bit on the CPU); the split's scores are the members' mean; evaluate and predict
+// take the split folder and average the members again.
+TEST_F(ModelCli, EnsembleAveragesTheRunsOfConsecutiveSeeds) {
+  const ToyCohort c = toy_cohort();
+  const std::string common = "train -q --model mlp " + c.data + " --epochs 6 --repeats 2 ";
+  const std::string ens = c.dir + "/ens";
+  const auto r = run_brainenc(common + "--seed 3 --ensemble 3 --out-dir '" + ens + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(listing(ens + "/split-1"),
+            (std::vector<std::string>{"member-0", "member-1", "member-2", "metrics.json",
+                                      "predictions.tsv"}));
+  EXPECT_EQ(
+      listing(ens + "/split-1/member-2"),
+      (std::vector<std::string>{"checkpoint.pt", "log.jsonl", "metrics.json", "predictions.tsv"}));
+  const auto seed4 = run_brainenc(common + "--seed 4 --splits '" + ens +
+                                  "/splits.json' --out-dir '" + c.dir + "/seed4'");
+  ASSERT_EQ(seed4.exit_code, 0) << seed4.err;
+  const auto metrics = read_json(ens + "/metrics.json");
+  EXPECT_EQ(metrics["ensemble"], 3);
+  for (int k = 0; k < 2; ++k) {
+    const std::string split = ens + "/split-" + std::to_string(k);
+    EXPECT_EQ(read_text(split + "/member-1/predictions.tsv"),
+              read_text(c.dir + "/seed4/split-" + std::to_string(k) + "/predictions.tsv"))
+        << "split " << k;
+    const auto mean = brainenc::io::read_text_table(split + "/predictions.tsv");
+    std::vector<brainenc::io::TextTable> members;
+    for (int m = 0; m < 3; ++m)
+      members.push_back(brainenc::io::read_text_table(split + "/member-" + std::to_string(m) +
+                                                      "/predictions.tsv"));
+    ASSERT_EQ(mean.rows.size(), 60u);
+    double spread = 0;
+    for (size_t i = 0; i < mean.rows.size(); ++i) {
+      double sum = 0;
+      for (const auto& m : members) sum += std::stod(m.rows[i][2]);
+      EXPECT_NEAR(std::stod(mean.rows[i][2]), sum / 3, 1e-9) << mean.rows[i][0];
+      spread += std::abs(std::stod(members[0].rows[i][2]) - std::stod(members[2].rows[i][2]));
+    }
+    EXPECT_GT(spread, 1e-3) << "the members are the same model";
+    const auto& s = metrics["splits"][k];
+    ASSERT_EQ(s["members"].size(), 3u);
+    EXPECT_EQ(s["members"][2]["seed"], 3 + k + 2);
+    EXPECT_EQ(s["members"][1]["metrics"]["test"],
+              read_json(c.dir + "/seed4/split-" + std::to_string(k) +
+                        "/metrics.json")["metrics"]["test"]);
+    EXPECT_EQ(s["metrics"]["test"]["n"], 12);
+  }
+  // evaluate on the split folder: the members' mean again, the same metrics.
+  const auto e =
+      run_brainenc("evaluate -q --checkpoint '" + ens + "/split-1' --out-dir '" + c.dir + "/eval'");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(read_text(c.dir + "/eval/predictions.tsv"),
+            read_text(ens + "/split-1/predictions.tsv"));
+  const auto em = read_json(c.dir + "/eval/metrics.json");
+  EXPECT_EQ(em["ensemble"], 3);
+  EXPECT_EQ(em["metrics"]["test"], metrics["splits"][1]["metrics"]["test"]);
+  // A finished ensemble resumes to the same result; interpretation needs one member.
+  ASSERT_EQ(
+      run_brainenc(common + "--seed 3 --ensemble 3 --resume --out-dir '" + ens + "'").exit_code, 0);
+  EXPECT_EQ(read_text(c.dir + "/eval/predictions.tsv"),
+            read_text(ens + "/split-1/predictions.tsv"));
+  const auto x = run_brainenc("predict -q --export-interpretation --checkpoint '" + ens +
+                              "/split-0' --out-dir '" + c.dir + "/x'");
+  EXPECT_EQ(x.exit_code, 2);
+  EXPECT_NE(x.err.find("member-<m>/checkpoint.pt"), std::string::npos) << x.err;
+  EXPECT_FALSE(fs::exists(c.dir + "/x/predictions.tsv"));
+}
+
+TEST_F(ModelCli, EnsembleRefusesClosedFormModelsAndBadCounts) {
+  const ToyCohort c = toy_cohort();
+  for (const std::string bad : {"--model logistic --ensemble 2", "--ensemble 0"}) {
+    const auto r = run_brainenc("train -q " + c.data + " " + bad + " --out-dir '" + c.dir + "/r'");
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--ensemble"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(c.dir + "/r")) << bad;
+  }
+  const auto empty =
+      run_brainenc("evaluate -q --checkpoint '" + c.dir + "' --out-dir '" + c.dir + "/e'");
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.err.find("member-<m>/checkpoint.pt"), std::string::npos) << empty.err;
+}

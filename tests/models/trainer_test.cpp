@@ -325,6 +325,50 @@ TEST(Trainer, ResumeRefusesOtherTrainingOptions) {
     EXPECT_TRUE(torch::equal(wa[i].second, wc[i].second)) << wa[i].first;
 }
 
+TEST(Trainer, CheckpointsAtTheGivenIntervalAndAlwaysAtTheEnd) {
+  const auto d = two_blobs(16, 3, 2.0, 3);
+  const std::string dir = brainenc::test::scratch_dir();
+  // Per epoch (0 s): at the end of epoch e the file holds epoch e - 1.
+  TrainerOptions every = quiet_options();
+  every.epochs = 3;
+  every.checkpoint_seconds = 0;
+  every.checkpoint_path = dir + "/every/checkpoint.pt";
+  auto a = brainenc::test::mlp_task(d, range(0, 16), 1);
+  Trainer ta(*a, every);
+  std::vector<int64_t> seen_a;
+  ta.on_epoch_end = [&](const EpochRecord&) {
+    seen_a.push_back(std::filesystem::exists(every.checkpoint_path)
+                         ? read_checkpoint(every.checkpoint_path).state.epoch
+                         : 0);
+    return true;
+  };
+  ta.fit(range(0, 16), {});
+  EXPECT_EQ(seen_a, (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(read_checkpoint(every.checkpoint_path).state.epoch, 3);
+  // A long interval: nothing while training, the finished state at the end.
+  TrainerOptions rare = every;
+  rare.checkpoint_seconds = 1e9;
+  rare.checkpoint_path = dir + "/rare/checkpoint.pt";
+  auto b = brainenc::test::mlp_task(d, range(0, 16), 1);
+  Trainer tb(*b, rare);
+  std::vector<int64_t> seen_b;
+  tb.on_epoch_end = [&](const EpochRecord& r) {
+    seen_b.push_back(std::filesystem::exists(rare.checkpoint_path) ? 1 : 0);
+    return r.epoch < 2;  // interrupted after epoch 2: written then
+  };
+  EXPECT_TRUE(tb.fit(range(0, 16), {}).interrupted);
+  EXPECT_EQ(seen_b, (std::vector<int64_t>{0, 0}));
+  EXPECT_EQ(read_checkpoint(rare.checkpoint_path).state.epoch, 2);
+  // The interval does not change the numbers: a resume with another interval is accepted.
+  TrainerOptions rare_other = rare;
+  rare_other.checkpoint_seconds = 5;
+  auto c = brainenc::test::mlp_task(d, range(0, 16), 1);
+  Trainer tc(*c, rare_other);
+  tc.resume(rare.checkpoint_path);
+  EXPECT_EQ(tc.fit(range(0, 16), {}).history.size(), 3u);
+  EXPECT_TRUE(read_checkpoint(rare.checkpoint_path).state.finished);
+}
+
 TEST(Trainer, RejectsBadOptionsNamingThem) {
   const auto d = two_blobs(8, 2, 1.0, 1);
   auto task = brainenc::test::mlp_task(d, range(0, 8), 1);
@@ -362,6 +406,7 @@ TEST(TrainerOptions, JsonRoundTrip) {
   o.schedule = ScheduleKind::Step;
   o.seed = 1234567890123ULL;
   o.clip_grad_norm = 2.5;
+  o.checkpoint_seconds = 7.5;
   const TrainerOptions back = trainer_options_from_json(to_json(o));
   EXPECT_EQ(to_json(back), to_json(o));
   EXPECT_THROW(trainer_options_from_json({{"schedule", "zigzag"}}, "x.json"), brainenc::DataError);

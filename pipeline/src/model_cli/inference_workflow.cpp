@@ -20,18 +20,46 @@ using nlohmann::json;
 namespace {
 
 struct LoadedModel {
-  models::Checkpoint checkpoint;
+  models::Checkpoint checkpoint;  // the first member's
   json run;
   std::string task_name;  // classification or regression
   std::unique_ptr<ModelData> data;
-  std::unique_ptr<models::TrainingTask> task;
+  // One per model: an ensemble's members (train --ensemble), or the one model.
+  std::vector<std::unique_ptr<models::TrainingTask>> tasks;
 };
 
-// A trained checkpoint, its model rebuilt over the data set (stored data options, overridden by
-// the ones given).
+// --checkpoint: a checkpoint.pt; a folder holding one (train's split-<k>); or the split folder of
+// train --ensemble, whose member-<m>/checkpoint.pt are the models (in member order).
+std::vector<std::string> checkpoint_paths(const std::string& given) {
+  std::error_code ec;
+  if (!fs::is_directory(given, ec)) return {given};
+  const fs::path single = fs::path(given) / "checkpoint.pt";
+  if (fs::exists(single, ec)) return {single.string()};
+  std::vector<std::string> members;
+  for (size_t m = 0;; ++m) {
+    const fs::path p = fs::path(given) / ("member-" + std::to_string(m)) / "checkpoint.pt";
+    if (!fs::exists(p, ec)) break;
+    members.push_back(p.string());
+  }
+  if (members.empty())
+    throw DataError(given,
+                    "--checkpoint: the folder holds neither checkpoint.pt nor the "
+                    "member-<m>/checkpoint.pt of an ensemble");
+  return members;
+}
+
+// The run a checkpoint belongs to, without the member index (the same for every member).
+json run_without_member(json run) {
+  run.erase("member");
+  return run;
+}
+
+// A trained checkpoint (or an ensemble's), its model rebuilt over the data set (stored data
+// options, overridden by the ones given).
 LoadedModel load_trained(const json& cfg, bool need_labels) {
   LoadedModel m;
-  const std::string path = cfg.at("checkpoint").get<std::string>();
+  const std::vector<std::string> paths = checkpoint_paths(cfg.at("checkpoint").get<std::string>());
+  const std::string& path = paths.front();
   m.checkpoint = models::read_checkpoint(path);
   m.run = m.checkpoint.options.value("run", json::object());
   if (m.run.value("command", "") != "train")
@@ -58,18 +86,31 @@ LoadedModel load_trained(const json& cfg, bool need_labels) {
   }
   m.data = adapter.open(data_options_from_json(data), m.run.at("model_options"), need_labels);
   const auto all = all_samples(m.data->cohort().size());
-  m.task = regression ? m.data->regression_task(all) : m.data->classification_task(all);
-  models::load_module_state(m.task->module(), m.checkpoint.best_weights(), path);
+  const json run = run_without_member(m.run);
+  for (const auto& p : paths) {
+    const models::Checkpoint c = p == path ? m.checkpoint : models::read_checkpoint(p);
+    if (run_without_member(c.options.value("run", json::object())) != run)
+      throw DataError(p, "this ensemble member belongs to another run than " + path);
+    m.tasks.push_back(regression ? m.data->regression_task(all) : m.data->classification_task(all));
+    models::load_module_state(m.tasks.back()->module(), c.best_weights(), p);
+  }
   return m;
 }
 
-torch::Tensor score_all(LoadedModel& m, const json& cfg) {
+// Scores of every subject: the model's, or the mean of an ensemble's members'.
+std::vector<double> score_all(LoadedModel& m, const json& cfg) {
   const models::TrainerOptions t =
       models::trainer_options_from_json(m.checkpoint.options.at("trainer"));
   const torch::Device device = models::parse_device(cfg.at("device").get<std::string>());
-  m.task->module().to(device);
-  return models::predict_scores(*m.task, all_samples(m.data->cohort().size()), device, t.batch_size,
-                                t.bf16_autocast);
+  std::vector<double> mean;
+  for (auto& task : m.tasks) {
+    task->module().to(device);
+    const std::vector<double> s = score_vector(models::predict_scores(
+        *task, all_samples(m.data->cohort().size()), device, t.batch_size, t.bf16_autocast));
+    if (mean.empty()) mean.assign(s.size(), 0.0);
+    for (size_t i = 0; i < s.size(); ++i) mean[i] += s[i] / double(m.tasks.size());
+  }
+  return mean;
 }
 
 // The part of the training run each subject was in ("none": not in that run).
@@ -94,7 +135,7 @@ int run_evaluate(const json& cfg) {
   LoadedModel m = load_trained(cfg, /*need_labels=*/true);
   const models::Cohort& cohort = m.data->cohort();
   report_problems(cohort, say);
-  const std::vector<double> scores = score_vector(score_all(m, cfg));
+  const std::vector<double> scores = score_all(m, cfg);
   const Outcome outcome(m.task_name, cohort);
   const auto ids = cohort.ids();
   const auto parts = stored_parts(m.run, ids);
@@ -112,6 +153,7 @@ int run_evaluate(const json& cfg) {
               {"task", m.task_name},
               {"best_epoch", m.checkpoint.state.best_epoch},
               {"metrics", metrics}};
+  if (m.tasks.size() > 1) out["ensemble"] = m.tasks.size();
   io::OutputSet outputs;
   outputs.add((fs::path(out_dir) / "metrics.json").string(), out.dump(2) + "\n");
   outputs.add((fs::path(out_dir) / "predictions.tsv").string(),
@@ -134,16 +176,21 @@ int run_predict(const json& cfg) {
   LoadedModel m = load_trained(c, /*need_labels=*/false);
   const models::Cohort& cohort = m.data->cohort();
   report_problems(cohort, say);
-  const std::vector<double> scores = score_vector(score_all(m, cfg));
+  const std::vector<double> scores = score_all(m, cfg);
   const auto ids = cohort.ids();
   io::OutputSet outputs;
   outputs.add((fs::path(out_dir) / "predictions.tsv").string(),
               Outcome(m.task_name, cohort).predictions_tsv(ids, stored_parts(m.run, ids), scores));
   if (cfg.value("export_interpretation", false)) {
+    if (m.tasks.size() > 1)
+      throw UsageError("--export-interpretation: --checkpoint " +
+                       cfg.at("checkpoint").get<std::string>() + " is an ensemble of " +
+                       std::to_string(m.tasks.size()) +
+                       " models; give one member's checkpoint (member-<m>/checkpoint.pt)");
     const models::TrainerOptions t =
         models::trainer_options_from_json(m.checkpoint.options.at("trainer"));
     for (auto& [name, npy] : interpretation_npy(
-             *m.task, m.run.at("model").get<std::string>(), all_samples(cohort.size()),
+             *m.tasks.front(), m.run.at("model").get<std::string>(), all_samples(cohort.size()),
              models::parse_device(cfg.at("device").get<std::string>()), t.batch_size))
       outputs.add((fs::path(out_dir) / (name + ".npy")).string(), std::move(npy));
   }

@@ -110,6 +110,7 @@ class LogisticData : public ModelData {
 ModelAdapter logistic_adapter() {
   ModelAdapter a;
   a.name = "logistic";
+  a.closed_form = true;
   a.summary = "L2 logistic regression on Ledoit-Wolf FC (Fisher z), C by inner CV (closed form)";
   a.no_regression = "L2 logistic regression is a classifier; use mlp, fc_transformer or brainmae";
   a.declare = [](po::options_description& o) {

@@ -33,8 +33,10 @@ void declare_run(po::options_description& all, ModelCommand c) {
     o.add_options()("model", po::value<std::string>()->default_value("mlp"),
                     ("the model: " + models).c_str());
   } else {
-    o.add_options()("checkpoint", po::value<std::string>()->required(),
-                    "a checkpoint.pt written by train (its model, options and data are reused)")(
+    o.add_options()(
+        "checkpoint", po::value<std::string>()->required(),
+        "a checkpoint.pt written by train (its model, options and data are reused), or the "
+        "split-<k> folder of a train --ensemble run (the mean of its members)")(
         "task", po::value<std::string>(),
         "classification or regression: must be the one the checkpoint was trained for");
   }
@@ -57,7 +59,11 @@ void declare_run(po::options_description& all, ModelCommand c) {
                     "split-<k>/checkpoint.pt initialises split k")(
         "val-metric", po::value<std::string>(),
         "validation metric for early stopping and the best epoch: auroc (maximised; the default "
-        "for classification), mae (minimised; the default for regression) or loss");
+        "for classification), mae (minimised; the default for regression) or loss")(
+        "ensemble", po::value<int64_t>()->default_value(1),
+        "train this many models per split (member m of split k uses seed + k + m, as --seed "
+        "seed + m with these splits would) and average their scores: split-<k>/member-<m>/ "
+        "holds each one's checkpoint, log and predictions");
   }
   if (trains(c))
     o.add_options()("log-format", po::value<std::string>()->default_value("jsonl"),
@@ -153,7 +159,10 @@ void declare_training(po::options_description& all) {
       "weights are "
       "kept in any case)")("min-delta", real(t.min_delta), "smallest improvement that counts")(
       "clip-grad-norm", real(t.clip_grad_norm), "clip the gradients' total L2 norm (0 = off)")(
-      "fp32", "no bf16 autocast on CUDA");
+      "checkpoint-every", real(t.checkpoint_seconds),
+      "seconds between checkpoints while training (0 = after every epoch; always written at the "
+      "end): a killed run resumes (--resume) from its last checkpoint")("fp32",
+                                                                        "no bf16 autocast on CUDA");
   all.add(o);
 }
 
@@ -247,6 +256,13 @@ nlohmann::json model_command_config(const po::variables_map& vm, ModelCommand co
                        (regression ? "mae or loss (--task regression)"
                                    : "auroc or loss (--task classification)"));
     cfg["val_metric"] = metric;
+    const int64_t ensemble = vm["ensemble"].as<int64_t>();
+    if (ensemble < 1 || ensemble > 1000)
+      throw UsageError("--ensemble must be 1 to 1000 (got " + std::to_string(ensemble) + ")");
+    if (ensemble > 1 && adapter.closed_form)
+      throw UsageError("--ensemble: --model " + model +
+                       " is fitted in closed form; its members would all be the same model");
+    cfg["ensemble"] = ensemble;
   }
 
   cfg["split"] = {
@@ -272,6 +288,7 @@ nlohmann::json model_command_config(const po::variables_map& vm, ModelCommand co
   t.patience = vm["patience"].as<int64_t>();
   t.min_delta = vm["min-delta"].as<double>();
   t.clip_grad_norm = vm["clip-grad-norm"].as<double>();
+  t.checkpoint_seconds = vm["checkpoint-every"].as<double>();
   t.bf16_autocast = vm.count("fp32") == 0;
   t.seed = static_cast<uint64_t>(seed);
   models::check_trainer_options(t);  // before any data is read or output written

@@ -86,6 +86,9 @@ struct ModelAdapter {
   // Empty when the model has a regression head (ModelData::regression_task); otherwise why not:
   // --task regression is then refused before any data is read.
   std::string no_regression;
+  // Fitted in closed form (ModelData::fit_closed_form: no seed changes the fit), so that
+  // --ensemble is refused.
+  bool closed_form = false;
   // The model's own options, named "<name>.<option>" (a [<name>] section in --config files).
   std::function<void(po::options_description&)> declare;
   // Those options as JSON (stored in checkpoints, given back to `open`).

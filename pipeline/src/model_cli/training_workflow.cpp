@@ -66,14 +66,14 @@ models::TrainerOptions trainer_options(const json& cfg, const std::string& dir, 
 // --resume: the stored run must be this one.
 void check_same_run(const models::Checkpoint& c, const json& run, const std::string& path) {
   json stored = c.options.value("run", json::object());
-  // Checkpoints written before --task existed hold classifications.
+  // Checkpoints written before --task / --ensemble existed hold one classifier per split.
   if (run.contains("task") && !stored.contains("task")) stored["task"] = "classification";
+  if (run.contains("ensemble") && !stored.contains("ensemble")) stored["ensemble"] = 1;
   for (const auto& [key, value] : run.items())
     if (!stored.contains(key) || stored[key] != value)
       throw UsageError("--resume: " + path + " belongs to another run (its " + key + " differs)");
 }
 
-// --init: a checkpoint file, or a pretrain --out-dir holding split-<k>/checkpoint.pt.
 // --init: a checkpoint file, or a pretrain --out-dir holding split-<k>/checkpoint.pt.
 std::string init_checkpoint(const std::string& init, size_t k) {
   std::error_code ec;
@@ -165,11 +165,66 @@ void resume_if_present(models::Trainer& trainer, const json& run, const std::str
   say("  resuming from " + path);
 }
 
+// One trained model of a split: its scores of every subject and how its training went.
+struct MemberResult {
+  std::vector<double> scores;
+  models::TrainResult result;
+};
+
+// Trains (or fits in closed form) one model of split k in `dir` with `seed`: checkpoint and log
+// there. `init_path`: pretrained weights ("" = none).
+MemberResult train_member(const json& cfg, ModelData& data, const Outcome& outcome,
+                          const std::string& dir, uint64_t seed, const json& run,
+                          const models::Split& split, const std::string& init_path,
+                          const Reporter& say) {
+  const auto train = to_samples(split.train), val = to_samples(split.val);
+  const models::TrainerOptions topt = trainer_options(cfg, dir, seed);
+  models::seed_torch(seed);
+  auto task = outcome.regression() ? data.regression_task(train) : data.classification_task(train);
+  const auto all = all_samples(data.cohort().size());
+  MemberResult r;
+  // Closed-form models (logistic regression) fit on train + val at once: there is no epoch to
+  // select on the validation part, which then only reports.
+  std::vector<int64_t> fit = train;
+  fit.insert(fit.end(), val.begin(), val.end());
+  if (!outcome.regression() && data.fit_closed_form(*task, fit, seed)) {
+    models::Checkpoint c;
+    c.options = {{"trainer", models::to_json(topt)}, {"run", run}};
+    c.state.finished = true;
+    c.model = models::module_state(task->module());
+    models::write_checkpoint(topt.checkpoint_path, c);
+    const torch::Device device = models::parse_device(topt.device);
+    task->module().to(device);
+    r.scores = score_vector(models::predict_scores(*task, all, device, topt.batch_size, false));
+    return r;
+  }
+  const bool resuming = cfg.at("resume").get<bool>() && fs::exists(topt.checkpoint_path);
+  if (!resuming && !init_path.empty()) initialise_from(init_path, *task, data, say);
+  models::Trainer trainer(*task, topt,
+                          validation_metric(cfg.at("val_metric").get<std::string>(), outcome), run);
+  if (resuming) resume_if_present(trainer, run, topt.checkpoint_path, say);
+  r.result = trainer.fit(train, val);
+  r.scores = score_vector(trainer.predict(all));
+  return r;
+}
+
+// How a model's training went and its metrics on the split's parts (metrics.json).
+json member_metrics(json m, const MemberResult& r, const std::string& metric_name,
+                    const Outcome& outcome, const models::Split& split) {
+  m["best_epoch"] = r.result.best_epoch;
+  m["best_val_" + metric_name] = r.result.best_metric;
+  m["epochs"] = r.result.history.size();
+  m["stopped_early"] = r.result.stopped_early;
+  m["metrics"] = {{"train", outcome.metrics_json(r.scores, to_samples(split.train))},
+                  {"val", outcome.metrics_json(r.scores, to_samples(split.val))},
+                  {"test", outcome.metrics_json(r.scores, to_samples(split.test))}};
+  return m;
+}
+
 }  // namespace
 
 int run_train(const json& cfg) {
   const Reporter say(cfg.at("quiet").get<bool>());
-  const bool resume = cfg.at("resume").get<bool>();
   const std::string init = cfg.value("init", "");
   SplitRun sr = open_split_run(cfg, /*need_labels=*/true, init, say);
   const std::string& out_dir = sr.out_dir;
@@ -182,61 +237,64 @@ int run_train(const json& cfg) {
 
   const Outcome outcome(cfg.value("task", "classification"), cohort);
   const auto seed = cfg.at("seed").get<uint64_t>();
+  const auto ensemble = size_t(cfg.value("ensemble", int64_t(1)));
   const std::string metric_name = cfg.at("val_metric").get<std::string>();
   json per_split = json::array();
   std::vector<json> test_metrics;
   for (size_t k = 0; k < splits.splits.size(); ++k) {
     const models::Split& split = splits.splits[k];
-    say(describe(split, k, splits.splits.size()));
+    say(describe(split, k, splits.splits.size()) +
+        (ensemble > 1 ? ", " + std::to_string(ensemble) + " models" : ""));
     const std::string dir = split_dir(out_dir, k);
-    const auto train = to_samples(split.train), val = to_samples(split.val),
-               test = to_samples(split.test);
-    const models::TrainerOptions topt = trainer_options(cfg, dir, seed + k);
-
-    models::seed_torch(seed + k);
-    auto task =
-        outcome.regression() ? data->regression_task(train) : data->classification_task(train);
+    const std::string init_path = init.empty() ? "" : init_checkpoint(init, k);
     const json run = split_identity(cfg, "train", k, split, ids);
-    const auto all = all_samples(cohort.size());
-    std::vector<double> scores;
-    models::TrainResult result;
-    // Closed-form models (logistic regression) fit on train + val at once: there is no epoch to
-    // select on the validation part, which then only reports.
-    std::vector<int64_t> fit = train;
-    fit.insert(fit.end(), val.begin(), val.end());
-    if (!outcome.regression() && data->fit_closed_form(*task, fit, seed + k)) {
-      models::Checkpoint c;
-      c.options = {{"trainer", models::to_json(topt)}, {"run", run}};
-      c.state.finished = true;
-      c.model = models::module_state(task->module());
-      models::write_checkpoint(topt.checkpoint_path, c);
-      const torch::Device device = models::parse_device(topt.device);
-      task->module().to(device);
-      scores = score_vector(models::predict_scores(*task, all, device, topt.batch_size, false));
-    } else {
-      const bool resuming = resume && fs::exists(topt.checkpoint_path);
-      if (!resuming && !init.empty()) initialise_from(init_checkpoint(init, k), *task, *data, say);
-      models::Trainer trainer(*task, topt, validation_metric(metric_name, outcome), run);
-      if (resuming) resume_if_present(trainer, run, topt.checkpoint_path, say);
-      result = trainer.fit(train, val);
-      scores = score_vector(trainer.predict(all));
-    }
     const auto parts = parts_of(ids.size(), split);
     json m = split_header(split, k);
-    m["best_epoch"] = result.best_epoch;
-    m["best_val_" + metric_name] = result.best_metric;
-    m["epochs"] = result.history.size();
-    m["stopped_early"] = result.stopped_early;
-    m["metrics"] = {{"train", outcome.metrics_json(scores, train)},
-                    {"val", outcome.metrics_json(scores, val)},
-                    {"test", outcome.metrics_json(scores, test)}};
+    std::vector<double> scores;
+    if (ensemble == 1) {
+      const MemberResult r =
+          train_member(cfg, *data, outcome, dir, seed + k, run, split, init_path, say);
+      scores = r.scores;
+      m = member_metrics(m, r, metric_name, outcome, split);
+    } else {
+      // Members: the runs --seed seed + i with these splits would train, each in its folder with
+      // its checkpoint, log, predictions and metrics; the split's scores are their mean.
+      json members = json::array();
+      scores.assign(ids.size(), 0.0);
+      for (size_t i = 0; i < ensemble; ++i) {
+        const std::string member_dir = (fs::path(dir) / ("member-" + std::to_string(i))).string();
+        json member_run = run;
+        member_run["member"] = i;
+        const MemberResult r = train_member(cfg, *data, outcome, member_dir, seed + k + i,
+                                            member_run, split, init_path, say);
+        for (size_t j = 0; j < scores.size(); ++j) scores[j] += r.scores[j] / double(ensemble);
+        json mm =
+            member_metrics({{"member", i}, {"seed", seed + k + i}}, r, metric_name, outcome, split);
+        io::OutputSet outputs;
+        outputs.add((fs::path(member_dir) / "predictions.tsv").string(),
+                    outcome.predictions_tsv(ids, parts, r.scores));
+        outputs.add((fs::path(member_dir) / "metrics.json").string(), mm.dump(2) + "\n");
+        outputs.commit();
+        if (!mm["metrics"]["test"].is_null())
+          say("  member " + std::to_string(i + 1) + "/" + std::to_string(ensemble) + ": test " +
+              outcome.describe(mm["metrics"]["test"]));
+        members.push_back(mm);
+      }
+      m["ensemble"] = ensemble;
+      m["metrics"] = {{"train", outcome.metrics_json(scores, to_samples(split.train))},
+                      {"val", outcome.metrics_json(scores, to_samples(split.val))},
+                      {"test", outcome.metrics_json(scores, to_samples(split.test))}};
+      m["members"] = members;
+    }
     if (!m["metrics"]["test"].is_null()) test_metrics.push_back(m["metrics"]["test"]);
     io::OutputSet outputs;
     outputs.add((fs::path(dir) / "predictions.tsv").string(),
                 outcome.predictions_tsv(ids, parts, scores));
     outputs.add((fs::path(dir) / "metrics.json").string(), m.dump(2) + "\n");
     outputs.commit();
-    if (!m["metrics"]["test"].is_null()) say("  test " + outcome.describe(m["metrics"]["test"]));
+    if (!m["metrics"]["test"].is_null())
+      say("  test " + std::string(ensemble > 1 ? "(mean of the models) " : "") +
+          outcome.describe(m["metrics"]["test"]));
     per_split.push_back(m);
   }
   const auto test_summary = outcome.summarize(test_metrics);
@@ -247,6 +305,7 @@ int run_train(const json& cfg) {
                   {"test", summary_json(test_summary)},
                   {"splits", per_split}};
   summary["task"] = outcome.task();
+  if (ensemble > 1) summary["ensemble"] = ensemble;
   if (outcome.regression()) summary["target"] = cfg.at("data").at("target");
   io::write_text_file((fs::path(out_dir) / "metrics.json").string(), summary.dump(2) + "\n");
   if (test_metrics.size() > 1)

@@ -14,8 +14,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kRunKeys = {"command", "model", "model_options", "data",
-                                           "split",   "task",  "val_metric",    "init"};
+const std::vector<std::string> kRunKeys = {
+    "command", "model", "model_options", "data", "split", "task", "val_metric", "init", "ensemble"};
 
 }  // namespace
 

@@ -39,8 +39,13 @@ struct TrainerOptions {
   // Metrics log, one record per epoch ("" = none): CSV with a header row when the path ends in
   // .csv, JSON Lines otherwise.
   std::string log_path;
-  std::string checkpoint_path;  // written after every epoch and at the end ("" = none)
-  bool progress = true;         // progress with ETA on stderr
+  std::string checkpoint_path;  // "" = none; see checkpoint_seconds
+  // While training, the checkpoint is rewritten after an epoch only when this many seconds have
+  // passed since the last one (0 = after every epoch); always at the end and on interruption.
+  // A killed run loses at most this much work; small models on a GPU train an epoch in tens of
+  // milliseconds, and writing weights + best + AdamW state every epoch would dominate.
+  double checkpoint_seconds = 30;
+  bool progress = true;  // progress with ETA on stderr
 };
 // UsageError naming the command-line option (--lr, ...) of the first value out of range.
 void check_trainer_options(const TrainerOptions& options);
