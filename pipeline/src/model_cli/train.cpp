@@ -27,9 +27,10 @@ Command train_command() {
       "splits: AUROC, accuracy, ... or MAE, Pearson r) and\n"
       "split-<k>/{checkpoint.pt, log.jsonl (or log.csv: --log-format), predictions.tsv,\n"
       "metrics.json}.\n"
-      "The checkpoint is written after every epoch: --resume continues a killed run exactly (on "
-      "the\n"
-      "CPU, bit for bit). --init starts from pretrained weights (brainenc pretrain).\n"
+      "The checkpoint is written every --checkpoint-every seconds and at the end: --resume\n"
+      "continues a killed run from it exactly (on the CPU, bit for bit). --ensemble N trains N\n"
+      "models per split and averages them. --init starts from pretrained weights (brainenc\n"
+      "pretrain).\n"
       "--config run.ini takes the same names (model options in a [<model>] section).";
   c.declare = [](po::options_description& o, po::positional_options_description&) {
     declare_model_command_options(o, ModelCommand::Train);
