@@ -80,7 +80,7 @@ import json, sys, glob, os
 for m in sorted(glob.glob(sys.argv[1] + "/*/train/metrics.json")):
     j = json.load(open(m)); t = j["test"]
     print(os.path.basename(os.path.dirname(os.path.dirname(m))),
-          *[f"{k} {t[k]['mean']:.3f}+-{t[k]['sd']:.3f}" for k in ("auroc", "accuracy", "sensitivity", "specificity") if k in t],
+          *[f"{k} {t[k]['mean']:.3f}+-{t[k]['sd'] or 0:.3f}" for k in ("auroc", "accuracy", "sensitivity", "specificity") if k in t],
           "best epochs", [s.get("best_epoch") for s in j["splits"]])
 for m in sorted(glob.glob(sys.argv[1] + "/*/train/split-*/metrics.json")):
     j = json.load(open(m))
