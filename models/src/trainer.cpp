@@ -458,7 +458,7 @@ TrainResult Trainer::fit(const std::vector<int64_t>& train, const std::vector<in
 
   TrainResult result;
   const auto run_start = Clock::now();
-  auto last_save = run_start;
+  auto last_save = run_start, last_log = run_start;
   int64_t epochs_run = 0;
   bool interrupted = false;
   while (!state_.finished && !interrupted) {
@@ -501,13 +501,19 @@ TrainResult Trainer::fit(const std::vector<int64_t>& train, const std::vector<in
     report_epoch(r, !val.empty(), seconds_since(run_start),
                  state_.finished ? 0 : options_.epochs - epoch, epochs_run);
     if (on_epoch_end && !on_epoch_end(r) && !state_.finished) interrupted = true;
-    if (!options_.checkpoint_path.empty() &&
-        (state_.finished || interrupted ||
-         seconds_since(last_save) >= options_.checkpoint_seconds)) {
+    const bool end = state_.finished || interrupted;
+    const bool save = !options_.checkpoint_path.empty() &&
+                      (end || seconds_since(last_save) >= options_.checkpoint_seconds);
+    if (save) {
       save_checkpoint(options_.checkpoint_path);
       last_save = Clock::now();
     }
-    write_log();
+    // The log is rewritten whole, so not after every one of thousands of short epochs: with each
+    // checkpoint, at the end, after the first epoch, and otherwise at most once a second.
+    if (save || end || epochs_run == 1 || seconds_since(last_log) >= 1.0) {
+      write_log();
+      last_log = Clock::now();
+    }
   }
   if (options_.progress && state_.finished && epochs_run > 0) {
     std::cerr << "  " << (state_.stopped_early ? "stopped early" : "done") << " after epoch "

@@ -5,11 +5,16 @@
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "brainenc/io/table.hpp"
 #include "test_support.hpp"
@@ -66,6 +71,26 @@ brainenc::test::CommandResult run_with_env(const std::string& env, const std::st
   const int status = std::system(cmd.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, read_text(dir + "/out"),
           read_text(dir + "/err")};
+}
+
+// brainenc in the background, as its own process (the shell exec's it), stdout and stderr to
+// dir/out and dir/err: its pid.
+pid_t start_brainenc(const std::string& args, const std::string& dir) {
+  const std::string cmd = "exec '" + std::string(BRAINENC_BINARY) + "' " + args + " >'" + dir +
+                          "/out' 2>'" + dir + "/err'";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+size_t line_count(const std::string& path) {
+  std::ifstream in(path);
+  size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
 }
 
 const std::vector<std::string> kModelCommands = {"pretrain", "train", "evaluate", "predict"};
@@ -317,6 +342,47 @@ TEST_F(ModelCli, ExistingResultsNeedForceAndResumeReproducesThem) {
   EXPECT_NE(other.err.find("another run"), std::string::npos) << other.err;
   ASSERT_EQ(run_brainenc(args + " --force").exit_code, 0);
   EXPECT_EQ(read_text(c.dir + "/run/split-0/predictions.tsv"), first);  // same seed, same result
+}
+
+TEST_F(ModelCli, SigtermStopsAfterTheEpochAndResumeFinishesTheSameRun) {
+  const ToyCohort c = toy_cohort();
+  const std::string args = "train " + c.data + " --epochs 2000 --checkpoint-every 1000 ";
+  ASSERT_EQ(run_brainenc(args + "-q --out-dir '" + c.dir + "/whole'").exit_code, 0);
+  const std::string run = c.dir + "/run";
+  const pid_t pid = start_brainenc(args + "--out-dir '" + run + "'", c.dir);
+  ASSERT_GT(pid, 0);
+  // The log appears after the first epoch (~1 ms each here): the signal comes mid-training.
+  const std::string log = run + "/split-0/log.jsonl";
+  for (int i = 0; i < 6000 && !fs::exists(log); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(fs::exists(log));
+  kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "ended by the signal's default action";
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+  const std::string err = read_text(c.dir + "/err");
+  EXPECT_NE(err.find("interrupted by SIGTERM in " + run + "/split-0 after epoch"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("--resume continues the run"), std::string::npos) << err;
+  // Stopped at an epoch boundary with its checkpoint (the interval alone would have written
+  // none), the log up to that epoch, and no results.
+  EXPECT_TRUE(fs::exists(run + "/split-0/checkpoint.pt"));
+  const size_t logged = line_count(log);
+  EXPECT_GE(logged, 1u);
+  EXPECT_LT(logged, 2000u);
+  EXPECT_FALSE(fs::exists(run + "/split-0/predictions.tsv"));
+  EXPECT_FALSE(fs::exists(run + "/metrics.json"));
+  // --resume trains the remaining epochs to exactly the uninterrupted run's result.
+  const auto resumed = run_brainenc(args + "--resume --out-dir '" + run + "'");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming from"), std::string::npos) << resumed.err;
+  EXPECT_EQ(line_count(log), 2000u);
+  EXPECT_EQ(read_text(run + "/split-0/predictions.tsv"),
+            read_text(c.dir + "/whole/split-0/predictions.tsv"));
+  EXPECT_EQ(read_json(run + "/metrics.json")["test"],
+            read_json(c.dir + "/whole/metrics.json")["test"]);
 }
 
 TEST_F(ModelCli, MissingModuleIsReportedClearly) {

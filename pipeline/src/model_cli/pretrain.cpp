@@ -17,7 +17,8 @@ Command pretrain_command() {
       "seen. Splits are made as train makes them (stratified by label when --labels is given) or\n"
       "read with --splits. Writes <out-dir>/splits.json, metrics.json and\n"
       "split-<k>/{checkpoint.pt, log.jsonl (or log.csv: --log-format)}. Fine-tune with:\n"
-      "  brainenc train --init <out-dir> --splits <out-dir>/splits.json ...";
+      "  brainenc train --init <out-dir> --splits <out-dir>/splits.json ...\n"
+      "Checkpoints, --resume and SIGINT / SIGTERM as in brainenc train.";
   c.declare = [](po::options_description& o, po::positional_options_description&) {
     declare_model_command_options(o, ModelCommand::Pretrain);
   };

@@ -28,7 +28,9 @@ Command train_command() {
       "split-<k>/{checkpoint.pt, log.jsonl (or log.csv: --log-format), predictions.tsv,\n"
       "metrics.json}.\n"
       "The checkpoint is written every --checkpoint-every seconds and at the end: --resume\n"
-      "continues a killed run from it exactly (on the CPU, bit for bit). --ensemble N trains N\n"
+      "continues a killed run from it exactly (on the CPU, bit for bit); SIGINT / SIGTERM stop\n"
+      "training after the epoch under way with its checkpoint (exit 130 / 143). --ensemble N "
+      "trains N\n"
       "models per split and averages them. --init starts from pretrained weights (brainenc\n"
       "pretrain).\n"
       "--config run.ini takes the same names (model options in a [<model>] section).";

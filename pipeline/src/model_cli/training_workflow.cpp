@@ -1,5 +1,6 @@
 // brainenc train and pretrain: the Trainer over each split of a cohort.
 #include <filesystem>
+#include <iostream>
 #include <limits>
 #include <set>
 
@@ -9,6 +10,7 @@
 #include "brainenc/models/checkpoint.hpp"
 #include "brainenc/models/trainer.hpp"
 #include "model_registry.hpp"
+#include "stop_signal.hpp"
 #include "workflow.hpp"
 #include "workflow_support.hpp"
 
@@ -165,6 +167,41 @@ void resume_if_present(models::Trainer& trainer, const json& run, const std::str
   say("  resuming from " + path);
 }
 
+// Training stops at the end of the epoch under way once SIGINT / SIGTERM came (stop_signal.hpp);
+// the Trainer then writes the checkpoint, and the command ends with TrainingInterrupted.
+void stop_on_signal(models::Trainer& trainer, const Reporter& say) {
+  trainer.on_epoch_end = [say](const models::EpochRecord& r) {
+    if (stop_signal() == 0) return true;
+    say("  " + signal_name(stop_signal()) + ": stopping after epoch " + std::to_string(r.epoch));
+    return false;
+  };
+}
+
+void throw_if_stopped(const std::string& dir) {
+  if (stop_signal() != 0) throw TrainingInterrupted(stop_signal(), "before " + dir);
+}
+
+void throw_if_interrupted(const models::TrainResult& r, const std::string& dir) {
+  if (r.interrupted)
+    throw TrainingInterrupted(stop_signal(), "in " + dir + " after epoch " +
+                                                 std::to_string(r.history.size()) +
+                                                 " (its checkpoint is saved)");
+}
+
+// The command's exit: 128 + the signal's number when training was interrupted, as a shell
+// reports a process that a signal ended.
+template <class Body>
+int exit_code_of(const char* command, Body body) {
+  const StopOnSignal handlers;
+  try {
+    return body();
+  } catch (const TrainingInterrupted& e) {
+    std::cerr << "brainenc " << command << ": " << e.what()
+              << "; the same command with --resume continues the run\n";
+    return 128 + e.signal;
+  }
+}
+
 // One trained model of a split: its scores of every subject and how its training went.
 struct MemberResult {
   std::vector<double> scores;
@@ -177,6 +214,7 @@ MemberResult train_member(const json& cfg, ModelData& data, const Outcome& outco
                           const std::string& dir, uint64_t seed, const json& run,
                           const models::Split& split, const std::string& init_path,
                           const Reporter& say) {
+  throw_if_stopped(dir);
   const auto train = to_samples(split.train), val = to_samples(split.val);
   const models::TrainerOptions topt = trainer_options(cfg, dir, seed);
   models::seed_torch(seed);
@@ -203,7 +241,9 @@ MemberResult train_member(const json& cfg, ModelData& data, const Outcome& outco
   models::Trainer trainer(*task, topt,
                           validation_metric(cfg.at("val_metric").get<std::string>(), outcome), run);
   if (resuming) resume_if_present(trainer, run, topt.checkpoint_path, say);
+  stop_on_signal(trainer, say);
   r.result = trainer.fit(train, val);
+  throw_if_interrupted(r.result, dir);
   r.scores = score_vector(trainer.predict(all));
   return r;
 }
@@ -221,9 +261,7 @@ json member_metrics(json m, const MemberResult& r, const std::string& metric_nam
   return m;
 }
 
-}  // namespace
-
-int run_train(const json& cfg) {
+int train_all(const json& cfg) {
   const Reporter say(cfg.at("quiet").get<bool>());
   const std::string init = cfg.value("init", "");
   SplitRun sr = open_split_run(cfg, /*need_labels=*/true, init, say);
@@ -317,7 +355,7 @@ int run_train(const json& cfg) {
   return 0;
 }
 
-int run_pretrain(const json& cfg) {
+int pretrain_all(const json& cfg) {
   const Reporter say(cfg.at("quiet").get<bool>());
   const bool resume = cfg.at("resume").get<bool>();
   SplitRun sr = open_split_run(cfg, /*need_labels=*/false, "", say);
@@ -336,6 +374,7 @@ int run_pretrain(const json& cfg) {
     const std::string dir = split_dir(out_dir, k);
     const auto train = to_samples(split.train), val = to_samples(split.val),
                test = to_samples(split.test);
+    throw_if_stopped(dir);
     const models::TrainerOptions topt = trainer_options(cfg, dir, seed + k);
     models::seed_torch(seed + k);
     auto task = data->pretraining_task(train);
@@ -343,7 +382,9 @@ int run_pretrain(const json& cfg) {
     models::Trainer trainer(*task, topt, models::validation_loss(), run);
     if (resume && fs::exists(topt.checkpoint_path))
       resume_if_present(trainer, run, topt.checkpoint_path, say);
+    stop_on_signal(trainer, say);
     const models::TrainResult result = trainer.fit(train, val);
+    throw_if_interrupted(result, dir);
     json m = split_header(split, k);
     m["best_epoch"] = result.best_epoch;
     m["best_val_loss"] = result.best_metric;
@@ -359,6 +400,16 @@ int run_pretrain(const json& cfg) {
                   {"splits", per_split}};
   io::write_text_file((fs::path(out_dir) / "metrics.json").string(), summary.dump(2) + "\n");
   return 0;
+}
+
+}  // namespace
+
+int run_train(const json& cfg) {
+  return exit_code_of("train", [&] { return train_all(cfg); });
+}
+
+int run_pretrain(const json& cfg) {
+  return exit_code_of("pretrain", [&] { return pretrain_all(cfg); });
 }
 
 }  // namespace brainenc::pipeline
