@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -195,6 +196,33 @@ TEST(ModelAdapters, PredictExportsInterpretation) {
   expect_rows_sum_to_one(graph.matrix(), "graph_attention");
   EXPECT_EQ(graph.matrix().diagonal().cwiseAbs().maxCoeff(), 0.0);  // no self-loops
   EXPECT_EQ(brainenc::io::read_npy(c.dir + "/mae-x/roi_embeddings.npy").shape.at(0), 8);
+  // Each subject's segment attention: site A has 64 points at TR 2 s (8 segments of 8), site B
+  // 64 at 2.5 s, resampled to 2 s (63 x 2.5 s = 157.5 s: 79 points, 9 segments); NaN past a
+  // subject's own segments.
+  const auto counts = brainenc::io::read_npy(c.dir + "/mae-x/segment_counts.npy");
+  ASSERT_EQ(counts.shape, (std::vector<int64_t>{60}));
+  const auto seg = brainenc::io::read_npy(c.dir + "/mae-x/segment_attention_layer0.npy");
+  ASSERT_EQ(seg.shape, (std::vector<int64_t>{60, 9, 9}));
+  EXPECT_FALSE(fs::exists(c.dir + "/mae-x/segment_attention_layer1.npy"));  // one layer
+  for (int i = 0; i < 60; ++i) {
+    const int n = static_cast<int>(counts.data[size_t(i)]);
+    ASSERT_EQ(n, i % 3 == 0 ? 9 : 8) << "subject " << i;
+    for (int q = 0; q < 9; ++q) {
+      double sum = 0;
+      for (int k = 0; k < 9; ++k) {
+        const double w = seg.data[size_t((i * 9 + q) * 9 + k)];
+        if (q < n && k < n) {
+          EXPECT_GT(w, 0.0) << i << " " << q << " " << k;
+          sum += w;
+        } else {
+          EXPECT_TRUE(std::isnan(w)) << i << " " << q << " " << k;
+        }
+      }
+      if (q < n) {
+        EXPECT_NEAR(sum, 1.0, 1e-5) << "subject " << i << " segment " << q;
+      }
+    }
+  }
   r = run_brainenc("train -q --model logistic " + c.args + " --out-dir '" + c.dir + "/lr'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run_brainenc("predict -q --export-interpretation" + subjects + " --checkpoint '" + c.dir +

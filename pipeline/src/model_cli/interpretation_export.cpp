@@ -1,6 +1,7 @@
 #include "interpretation_export.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "brainenc/io/error.hpp"
 #include "brainenc/io/npy.hpp"
@@ -52,17 +53,69 @@ std::vector<std::pair<std::string, std::string>> fc_transformer_npy(
   return out;
 }
 
+// Each subject's segment attention per transformer layer, mean over heads: [N, S, S] with S the
+// most segments of any subject; the rows and columns past a subject's own segments are NaN.
+// segment_counts [N]: each subject's segments. Subjects in `samples` order.
+std::vector<std::pair<std::string, std::string>> brainmae_segment_npy(
+    models::BrainMAEImpl& model, models::TrainingTask& task, const std::vector<int64_t>& samples,
+    const torch::Device& device, int64_t batch_size) {
+  const bool was_training = model.is_training();
+  model.eval();
+  model.set_record_attention(true);
+  torch::NoGradGuard no_grad;
+  std::vector<std::vector<torch::Tensor>> per_layer;  // [layer][batch]: [B, S_b, S_b]
+  std::vector<torch::Tensor> counts;
+  int64_t most = 0;
+  for (size_t start = 0; start < samples.size(); start += size_t(batch_size)) {
+    const std::vector<int64_t> batch(
+        samples.begin() + int64_t(start),
+        samples.begin() + int64_t(std::min(samples.size(), start + size_t(batch_size))));
+    task.scores(batch, device);
+    const auto layers = model.segment_attention();  // [B, heads, S_b, S_b] each
+    per_layer.resize(layers.size());
+    for (size_t l = 0; l < layers.size(); ++l)
+      per_layer[l].push_back(layers[l].to(torch::kCPU, torch::kFloat64).mean(1));
+    // A subject's padded segments are masked keys: no query gives them any weight, while every
+    // real segment gets some (softmax weights are > 0). Its segments: the columns with weight.
+    counts.push_back(per_layer[0].back().sum(1).gt(0).sum(1));
+    most = std::max(most, per_layer[0].back().size(1));
+  }
+  model.set_record_attention(false);
+  model.train(was_training);
+  const torch::Tensor count = torch::cat(counts);  // [N]
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t l = 0; l < per_layer.size(); ++l) {
+    torch::Tensor all = torch::full({int64_t(samples.size()), most, most},
+                                    std::numeric_limits<double>::quiet_NaN(), torch::kFloat64);
+    int64_t row = 0;
+    for (const auto& b : per_layer[l])
+      for (int64_t i = 0; i < b.size(0); ++i, ++row) {
+        const int64_t n = count[row].item<int64_t>();
+        all[row].narrow(0, 0, n).narrow(1, 0, n).copy_(b[i].narrow(0, 0, n).narrow(1, 0, n));
+      }
+    out.emplace_back("segment_attention_layer" + std::to_string(l), npy_of(all));
+  }
+  out.emplace_back("segment_counts", npy_of(count));
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> interpretation_npy(
     models::TrainingTask& task, const std::string& model_name, const std::vector<int64_t>& samples,
     const torch::Device& device, int64_t batch_size) {
-  if (auto* mae = dynamic_cast<models::BrainMAEImpl*>(&task.module()))
-    return {{"roi_embeddings", npy_of(mae->roi_embeddings())},
-            {"graph_attention", npy_of(mae->graph_attention())}};
+  if (samples.empty())
+    throw DataError("--export-interpretation", "no subject to export the attention of");
+  if (auto* mae = dynamic_cast<models::BrainMAEImpl*>(&task.module())) {
+    std::vector<std::pair<std::string, std::string>> out = {
+        {"roi_embeddings", npy_of(mae->roi_embeddings())},
+        {"graph_attention", npy_of(mae->graph_attention())}};
+    for (auto& f :
+         brainmae_segment_npy(*mae, task, samples, device, std::max<int64_t>(1, batch_size)))
+      out.push_back(std::move(f));
+    return out;
+  }
   if (auto* fct = dynamic_cast<models::FcTransformerImpl*>(&task.module())) {
-    if (samples.empty())
-      throw DataError("--export-interpretation", "no subject to average the attention over");
     return fc_transformer_npy(*fct, task, samples, device, std::max<int64_t>(1, batch_size));
   }
   throw UsageError("--export-interpretation: --model " + model_name +

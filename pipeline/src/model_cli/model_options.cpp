@@ -70,11 +70,13 @@ void declare_run(po::options_description& all, ModelCommand c) {
                     "metrics log of each split, one record per epoch: jsonl (split-<k>/log.jsonl) "
                     "or csv (split-<k>/log.csv, with a header row)");
   if (c == ModelCommand::Predict)
-    o.add_options()("export-interpretation",
-                    "also write what the model learned, as .npy: brainmae roi_embeddings [R, e] "
-                    "and graph_attention [R, R]; fc_transformer cluster_centers [K, d] and, "
-                    "averaged over the scored subjects, cluster_assignment [R, K] and "
-                    "node_attention_layer<l> [R, R]");
+    o.add_options()(
+        "export-interpretation",
+        "also write what the model learned, as .npy: brainmae roi_embeddings [R, e] "
+        "and graph_attention [R, R], each subject's segment_attention_layer<l> "
+        "[N, S, S] (NaN past its segment_counts [N]); fc_transformer cluster_centers [K, d] and, "
+        "averaged over the scored subjects, cluster_assignment [R, K] and "
+        "node_attention_layer<l> [R, R]");
   o.add_options()("force", "overwrite the results already in --out-dir")("quiet,q",
                                                                          "no progress on stderr");
   all.add(o);
