@@ -61,11 +61,11 @@ def main(argv):
         ids = sorted(tables[0])
         if any(sorted(t) != ids for t in tables):
             sys.exit(f"{split}: the runs' test subjects differ (not the same splits)")
-        positive = {t[i][1] for t in tables for i in ids}
-        # The positive label: predictions.tsv writes 1 / 0 for a classification.
+        # predictions.tsv writes a classification's labels as 1 (positive) / 0.
+        values = {t[i][1] for t in tables for i in ids}
+        if values - {"0", "1"}:
+            sys.exit(f"{split}: labels other than 0/1 ({sorted(values)})")
         labels = [tables[0][i][1] == "1" for i in ids]
-        if positive - {"0", "1"}:
-            sys.exit(f"{split}: labels other than 0/1 ({sorted(positive)})")
         per_run = [[t[i][0] for i in ids] for t in tables]
         columns = [ranks(s) for s in per_run] if rank else per_run
         mean = [sum(c[j] for c in columns) / len(columns) for j in range(len(ids))]

@@ -17,22 +17,35 @@ std::string npy_of(const torch::Tensor& t) {
                         c.data_ptr<double>());
 }
 
-// Cluster assignment [R, K] and each layer's node attention [R, R] (mean over heads), averaged
-// over `samples`: the forward passes of the scores, with the attention recorded.
-std::vector<std::pair<std::string, std::string>> fc_transformer_npy(
-    models::FcTransformerImpl& model, models::TrainingTask& task,
-    const std::vector<int64_t>& samples, const torch::Device& device, int64_t batch_size) {
+// Scores `samples` batch by batch in eval mode, without gradients, with `model` recording its
+// attention; `each_batch` reads what the batch's forward pass recorded. The model's mode is
+// restored afterwards.
+template <class Model, class EachBatch>
+void record_batches(Model& model, models::TrainingTask& task, const std::vector<int64_t>& samples,
+                    const torch::Device& device, int64_t batch_size, EachBatch each_batch) {
   const bool was_training = model.is_training();
   model.eval();
   model.set_record_attention(true);
   torch::NoGradGuard no_grad;
-  torch::Tensor assignment;
-  std::vector<torch::Tensor> attention;
   for (size_t start = 0; start < samples.size(); start += size_t(batch_size)) {
     const std::vector<int64_t> batch(
         samples.begin() + int64_t(start),
         samples.begin() + int64_t(std::min(samples.size(), start + size_t(batch_size))));
     task.scores(batch, device);
+    each_batch();
+  }
+  model.set_record_attention(false);
+  model.train(was_training);
+}
+
+// Cluster assignment [R, K] and each layer's node attention [R, R] (mean over heads), averaged
+// over `samples`: the forward passes of the scores, with the attention recorded.
+std::vector<std::pair<std::string, std::string>> fc_transformer_npy(
+    models::FcTransformerImpl& model, models::TrainingTask& task,
+    const std::vector<int64_t>& samples, const torch::Device& device, int64_t batch_size) {
+  torch::Tensor assignment;
+  std::vector<torch::Tensor> attention;
+  record_batches(model, task, samples, device, batch_size, [&] {
     const auto a = model.last_assignment().to(torch::kFloat64).sum(0);  // [R, K]
     assignment = assignment.defined() ? assignment + a : a;
     const auto layers = model.node_attention();  // [B, heads, R, R] each
@@ -41,9 +54,7 @@ std::vector<std::pair<std::string, std::string>> fc_transformer_npy(
       const auto w = layers[l].to(torch::kFloat64).mean(1).sum(0);  // [R, R]
       attention[l] = attention[l].defined() ? attention[l] + w : w;
     }
-  }
-  model.set_record_attention(false);
-  model.train(was_training);
+  });
   const double n = double(samples.size());
   std::vector<std::pair<std::string, std::string>> out = {
       {"cluster_centers", npy_of(model.cluster_centers())},
@@ -59,18 +70,10 @@ std::vector<std::pair<std::string, std::string>> fc_transformer_npy(
 std::vector<std::pair<std::string, std::string>> brainmae_segment_npy(
     models::BrainMAEImpl& model, models::TrainingTask& task, const std::vector<int64_t>& samples,
     const torch::Device& device, int64_t batch_size) {
-  const bool was_training = model.is_training();
-  model.eval();
-  model.set_record_attention(true);
-  torch::NoGradGuard no_grad;
   std::vector<std::vector<torch::Tensor>> per_layer;  // [layer][batch]: [B, S_b, S_b]
   std::vector<torch::Tensor> counts;
   int64_t most = 0;
-  for (size_t start = 0; start < samples.size(); start += size_t(batch_size)) {
-    const std::vector<int64_t> batch(
-        samples.begin() + int64_t(start),
-        samples.begin() + int64_t(std::min(samples.size(), start + size_t(batch_size))));
-    task.scores(batch, device);
+  record_batches(model, task, samples, device, batch_size, [&] {
     const auto layers = model.segment_attention();  // [B, heads, S_b, S_b] each
     per_layer.resize(layers.size());
     for (size_t l = 0; l < layers.size(); ++l)
@@ -79,9 +82,7 @@ std::vector<std::pair<std::string, std::string>> brainmae_segment_npy(
     // real segment gets some (softmax weights are > 0). Its segments: the columns with weight.
     counts.push_back(per_layer[0].back().sum(1).gt(0).sum(1));
     most = std::max(most, per_layer[0].back().size(1));
-  }
-  model.set_record_attention(false);
-  model.train(was_training);
+  });
   const torch::Tensor count = torch::cat(counts);  // [N]
   std::vector<std::pair<std::string, std::string>> out;
   for (size_t l = 0; l < per_layer.size(); ++l) {

@@ -248,6 +248,14 @@ MemberResult train_member(const json& cfg, ModelData& data, const Outcome& outco
   return r;
 }
 
+// The metrics of `scores` on each part of the split (metrics.json's "metrics").
+json part_metrics(const Outcome& outcome, const std::vector<double>& scores,
+                  const models::Split& split) {
+  return {{"train", outcome.metrics_json(scores, to_samples(split.train))},
+          {"val", outcome.metrics_json(scores, to_samples(split.val))},
+          {"test", outcome.metrics_json(scores, to_samples(split.test))}};
+}
+
 // How a model's training went and its metrics on the split's parts (metrics.json).
 json member_metrics(json m, const MemberResult& r, const std::string& metric_name,
                     const Outcome& outcome, const models::Split& split) {
@@ -255,9 +263,7 @@ json member_metrics(json m, const MemberResult& r, const std::string& metric_nam
   m["best_val_" + metric_name] = r.result.best_metric;
   m["epochs"] = r.result.history.size();
   m["stopped_early"] = r.result.stopped_early;
-  m["metrics"] = {{"train", outcome.metrics_json(r.scores, to_samples(split.train))},
-                  {"val", outcome.metrics_json(r.scores, to_samples(split.val))},
-                  {"test", outcome.metrics_json(r.scores, to_samples(split.test))}};
+  m["metrics"] = part_metrics(outcome, r.scores, split);
   return m;
 }
 
@@ -319,9 +325,7 @@ int train_all(const json& cfg) {
         members.push_back(mm);
       }
       m["ensemble"] = ensemble;
-      m["metrics"] = {{"train", outcome.metrics_json(scores, to_samples(split.train))},
-                      {"val", outcome.metrics_json(scores, to_samples(split.val))},
-                      {"test", outcome.metrics_json(scores, to_samples(split.test))}};
+      m["metrics"] = part_metrics(outcome, scores, split);
       m["members"] = members;
     }
     if (!m["metrics"]["test"].is_null()) test_metrics.push_back(m["metrics"]["test"]);
